@@ -1,0 +1,292 @@
+//! The command line: run the cases (the default), or serve the mock standalone.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::case::{self, Variable, Variables};
+use crate::contract::Contract;
+use crate::http::HttpClient;
+use crate::mock::{self, Fixture};
+use crate::redact::Redactor;
+use crate::runner::{Runner, Target};
+use crate::yaml::FileError;
+
+/// Exit code when the arguments, case files, schemas or fixture are unusable (nothing was sent).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// The top-level command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sms-conformance",
+    version,
+    about = "Checks an SMS GET /v3/tasks/{task_id}/passphrase endpoint against its contract and cases",
+    after_help = "With no --base-url, the cases run against the embedded faithful mock.\n\
+                  Tokens come from SMS_TOKEN / SMS_FORBIDDEN_TOKEN or --token-file / --forbidden-token-file, never from a flag value.",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the faithful mock until Ctrl-C.
+    Mock(MockArgs),
+}
+
+/// Where the cases and the contract live.
+#[derive(Debug, Clone, Args)]
+struct SuiteArgs {
+    /// The folder of case files.
+    #[arg(long, env = "SMS_CASES", default_value = "cases", value_name = "DIR")]
+    cases: PathBuf,
+    /// The folder of schemas and their manifest.
+    #[arg(
+        long,
+        env = "SMS_SCHEMAS",
+        default_value = "schemas",
+        value_name = "DIR"
+    )]
+    schemas: PathBuf,
+}
+
+/// Arguments of a run.
+#[derive(Debug, Clone, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// The endpoint to test, e.g. https://sms.ap-southeast-3.myhuaweicloud.com. Without it,
+    /// the embedded mock is started and tested.
+    #[arg(long, env = "SMS_ENDPOINT", value_name = "URL")]
+    base_url: Option<String>,
+    /// A task the token may read.
+    #[arg(long, env = "SMS_TASK_ID", value_name = "ID")]
+    task_id: Option<String>,
+    /// A file holding a token with the permission (else env SMS_TOKEN).
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// A file holding a valid token without the permission (else env SMS_FORBIDDEN_TOKEN).
+    #[arg(long, value_name = "PATH")]
+    forbidden_token_file: Option<PathBuf>,
+    /// The embedded mock's fixture (its tasks and tokens) instead of the built-in one.
+    #[arg(long, value_name = "FILE", conflicts_with = "base_url")]
+    fixture: Option<PathBuf>,
+    /// The time limit of each exchange: `10s`, `500ms`, or seconds.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Duration,
+    /// The most body bytes read from one answer.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_body: usize,
+    #[command(flatten)]
+    libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Debug, Args)]
+struct MockArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// The fixture (tasks and tokens) instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    fixture: Option<PathBuf>,
+}
+
+/// Parses `10s`, `250ms` or `3` (seconds).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 500ms)"))?;
+    let seconds = match unit {
+        "s" => value,
+        "ms" => value / 1000.0,
+        _ => return Err(format!("`{text}`: the unit must be s or ms")),
+    };
+    if seconds <= 0.0 || !seconds.is_finite() {
+        return Err(format!("`{text}` must be more than zero"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Runs the command line of this process and returns its exit code.
+pub fn main() -> ExitCode {
+    main_with(std::env::args_os())
+}
+
+/// Runs the command line `args` (the first is the program's name) and returns the exit code.
+pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    // libtest-mimic's arguments carry their own help template; keep clap's default one.
+    let command = Cli::command().help_template(
+        "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}",
+    );
+    let cli = match Cli::from_arg_matches(&command.get_matches_from(args)) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let result = match cli.command {
+        Some(Command::Mock(args)) => serve_mock(&args),
+        None => run(&cli.run),
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+fn run(args: &RunArgs) -> Result<ExitCode, String> {
+    let (contract, cases) = load_suite(&args.suite).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("nothing was sent; fix these first:\n{}", lines.join("\n"))
+    })?;
+    let runtime = runtime()?;
+    let (target, redactor) = match &args.base_url {
+        Some(url) => external_target(url, args)?,
+        None => embedded_target(&runtime, load_fixture(args.fixture.as_deref())?)?,
+    };
+    let client = HttpClient::new(args.timeout, args.max_body)?;
+    let runner = Arc::new(Runner::new(
+        Arc::new(contract),
+        target,
+        client,
+        runtime.handle().clone(),
+        redactor,
+    ));
+    let conclusion = libtest_mimic::run(&args.libtest, runner.trials(cases));
+    Ok(conclusion.exit_code())
+}
+
+/// The fixture in `file`, or the built-in one.
+fn load_fixture(file: Option<&Path>) -> Result<Fixture, String> {
+    match file {
+        Some(file) => Fixture::load(file).map_err(|e| e.to_string()),
+        None => Ok(Fixture::builtin()),
+    }
+}
+
+/// Loads and checks the contract and every case; all errors together.
+fn load_suite(args: &SuiteArgs) -> Result<(Contract, Vec<case::Case>), Vec<FileError>> {
+    let contract = Contract::load(&args.schemas).map_err(|e| vec![e]);
+    let cases = case::load_dir(&args.cases);
+    match (contract, cases) {
+        (Ok(contract), Ok(cases)) => Ok((contract, cases)),
+        (contract, cases) => Err(contract
+            .err()
+            .into_iter()
+            .flatten()
+            .chain(cases.err().into_iter().flatten())
+            .collect()),
+    }
+}
+
+/// Starts the mock on an ephemeral loopback port of `runtime`; it serves until the runtime
+/// is dropped.
+fn embedded_target(
+    runtime: &tokio::runtime::Runtime,
+    fixture: Fixture,
+) -> Result<(Target, Arc<Redactor>), String> {
+    let redactor = Arc::new(Redactor::new(fixture.secrets()));
+    let variables = fixture.variables();
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let (addr, serving) = runtime
+        .block_on(mock::server::bind(
+            loopback,
+            Arc::new(fixture),
+            std::future::pending(),
+        ))
+        .map_err(|e| format!("cannot start the embedded mock: {e}"))?;
+    runtime.spawn(serving);
+    Ok((Target::new(&format!("http://{addr}"), variables), redactor))
+}
+
+fn external_target(url: &str, args: &RunArgs) -> Result<(Target, Arc<Redactor>), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("--base-url `{url}`: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("--base-url `{url}` must be http or https"));
+    }
+    let mut variables = Variables::default();
+    if let Some(task_id) = &args.task_id {
+        variables.set(Variable::TaskId, task_id.clone());
+    }
+    let secrets = [
+        (Variable::Token, args.token_file.as_deref(), "SMS_TOKEN"),
+        (
+            Variable::ForbiddenToken,
+            args.forbidden_token_file.as_deref(),
+            "SMS_FORBIDDEN_TOKEN",
+        ),
+    ];
+    for (variable, file, env) in secrets {
+        if let Some(value) = read_secret(file, env)? {
+            variables.set(variable, value);
+        }
+    }
+    let redactor = Arc::new(Redactor::new(variables.secrets()));
+    Ok((Target::new(url, variables), redactor))
+}
+
+/// A secret from `file` (surrounding white space trimmed) or else the environment.
+fn read_secret(file: Option<&Path>, env: &str) -> Result<Option<String>, String> {
+    let value = match file {
+        Some(file) => std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+            .trim()
+            .to_owned(),
+        None => std::env::var(env).unwrap_or_default(),
+    };
+    Ok(Some(value).filter(|v| !v.is_empty()))
+}
+
+fn serve_mock(args: &MockArgs) -> Result<ExitCode, String> {
+    let fixture = load_fixture(args.fixture.as_deref())?;
+    let tokens: Vec<String> = fixture
+        .tokens
+        .iter()
+        .map(|t| {
+            format!(
+                "{} ({})",
+                t.name,
+                if t.permitted {
+                    "may read passphrases"
+                } else {
+                    "denied: 403"
+                }
+            )
+        })
+        .collect();
+    let tasks = fixture.tasks.len();
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        let (addr, serving) = mock::server::bind(args.listen, Arc::new(fixture), shutdown)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        println!("sms-conformance mock listening on http://{addr}");
+        println!("  GET http://{addr}/v3/tasks/{{task_id}}/passphrase");
+        println!("  {tasks} task(s); tokens: {}", tokens.join(", "));
+        println!("  Ctrl-C stops it.");
+        serving.await.map_err(|e| format!("the mock stopped: {e}"))
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,172 @@
+//! The contract as data: the JSON Schemas in `schemas/` and the manifest that says which of
+//! them applies to which status. Each schema is compiled once and shared.
+
+mod manifest;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use jsonschema::Validator;
+use serde_json::Value as Json;
+
+pub use manifest::Manifest;
+
+use crate::yaml::FileError;
+
+/// The manifest's file name in the schemas folder.
+pub const MANIFEST_FILE: &str = "manifest.yaml";
+/// The ending that makes a file in the schemas folder a schema; its name is the rest.
+pub const SCHEMA_SUFFIX: &str = ".schema.json";
+/// A base for the schemas' URIs, so that `$ref: "x.schema.json"` resolves among the local
+/// files; nothing is ever fetched (the validators are built offline).
+const BASE_URI: &str = "file:///sms-conformance/schemas/";
+
+/// A compiled schema.
+struct Schema {
+    validator: Validator,
+}
+
+/// The compiled contract: every schema, and the manifest.
+pub struct Contract {
+    schemas: BTreeMap<String, Schema>,
+    manifest: Manifest,
+}
+
+/// One reason a body is not valid against a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The schema's name.
+    pub schema: String,
+    /// The JSON pointer into the body (`/passphrase`).
+    pub instance_path: String,
+    /// The keyword that failed (`maxLength`).
+    pub keyword: String,
+    /// Where in the schema, following `$ref`s (`/properties/passphrase/maxLength`).
+    pub schema_path: String,
+    /// What is wrong, without the offending value (it may be a secret).
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.instance_path.is_empty() {
+            "(the body)"
+        } else {
+            &self.instance_path
+        };
+        write!(
+            f,
+            "{at}: {} [keyword {}, schema {} at {}]",
+            self.message, self.keyword, self.schema, self.schema_path
+        )
+    }
+}
+
+/// What the contract says of one answer's body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyVerdict {
+    /// No schema is listed for the status.
+    NoSchema,
+    /// Valid against one of the listed schemas.
+    Valid,
+    /// Valid against none: the reasons, schema by schema.
+    Invalid(Vec<Violation>),
+}
+
+impl Contract {
+    /// Loads and compiles every `*.schema.json` and the manifest in `dir`.
+    pub fn load(dir: &Path) -> Result<Contract, FileError> {
+        let mut documents = BTreeMap::new();
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| FileError::whole(dir, format!("cannot read the schemas folder: {e}")))?;
+        for entry in entries {
+            let path = entry
+                .map_err(|e| FileError::whole(dir, e.to_string()))?
+                .path();
+            let Some(name) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(SCHEMA_SUFFIX))
+            else {
+                continue;
+            };
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| FileError::whole(&path, format!("cannot read: {e}")))?;
+            let json: Json = serde_json::from_str(&text).map_err(|e| FileError {
+                file: path.clone(),
+                position: Some((e.line() as u64, e.column() as u64)),
+                message: format!("not JSON: {e}"),
+            })?;
+            documents.insert(name.to_owned(), (path, json));
+        }
+        let registry = jsonschema::Registry::new()
+            .extend(
+                documents
+                    .iter()
+                    .map(|(name, (_, json))| (schema_uri(name), json)),
+            )
+            .and_then(|builder| builder.prepare())
+            .map_err(|e| FileError::whole(dir, format!("cannot index the schemas: {e}")))?;
+        let mut schemas = BTreeMap::new();
+        for (name, (path, json)) in &documents {
+            let validator = jsonschema::draft202012::options()
+                .with_registry(&registry)
+                .with_base_uri(schema_uri(name))
+                .offline()
+                .build(json)
+                .map_err(|e| FileError::whole(path, format!("not a valid schema: {e}")))?;
+            schemas.insert(name.clone(), Schema { validator });
+        }
+        let manifest = Manifest::load(&dir.join(MANIFEST_FILE), |name| schemas.contains_key(name))?;
+        Ok(Contract { schemas, manifest })
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The names of every schema.
+    pub fn schema_names(&self) -> impl Iterator<Item = &str> {
+        self.schemas.keys().map(String::as_str)
+    }
+
+    /// Validates `body` against the schema called `name`; `None` if there is no such schema.
+    pub fn validate(&self, name: &str, body: &Json) -> Option<Vec<Violation>> {
+        let schema = self.schemas.get(name)?;
+        Some(
+            schema
+                .validator
+                .iter_errors(body)
+                .map(|error| Violation {
+                    schema: name.to_owned(),
+                    instance_path: error.instance_path().as_str().to_owned(),
+                    keyword: error.kind().keyword().to_owned(),
+                    schema_path: error.evaluation_path().as_str().to_owned(),
+                    message: error.masked().to_string(),
+                })
+                .collect(),
+        )
+    }
+
+    /// Checks `body` against the schemas the manifest lists for `status`.
+    pub fn check_body(&self, status: u16, body: &Json) -> BodyVerdict {
+        let Some(names) = self.manifest.schemas_for(status) else {
+            return BodyVerdict::NoSchema;
+        };
+        let mut violations = Vec::new();
+        for name in names {
+            let found = self.validate(name, body).unwrap_or_default();
+            if found.is_empty() {
+                return BodyVerdict::Valid;
+            }
+            violations.extend(found);
+        }
+        BodyVerdict::Invalid(violations)
+    }
+}
+
+fn schema_uri(name: &str) -> String {
+    format!("{BASE_URI}{name}{SCHEMA_SUFFIX}")
+}

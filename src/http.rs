@@ -1,0 +1,155 @@
+//! The HTTP side of a run: one shared client, a timeout on every exchange, a cap on every
+//! body, no redirects followed.
+
+use std::time::Duration;
+
+/// A request ready to send.
+#[derive(Debug, Clone)]
+pub struct PreparedRequest {
+    /// The method.
+    pub method: http::Method,
+    /// The full URL.
+    pub url: String,
+    /// The headers, in order; values as text.
+    pub headers: Vec<(String, String)>,
+}
+
+/// An answer, with its body read up to the cap.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// A header's value as text, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Why no usable answer came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// No complete answer within the timeout.
+    Timeout(Duration),
+    /// The body was larger than the cap.
+    BodyTooLarge {
+        /// The cap, in bytes.
+        cap: usize,
+    },
+    /// The request could not be built (a header value that is not allowed, say).
+    BadRequest(String),
+    /// The connection failed, was reset, or the answer was not HTTP.
+    Failed(String),
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Timeout(limit) => {
+                write!(f, "no complete answer within the timeout of {limit:?}")
+            }
+            TransportError::BodyTooLarge { cap } => {
+                write!(f, "the body is larger than the cap of {cap} bytes")
+            }
+            TransportError::BadRequest(why) => write!(f, "the request could not be built: {why}"),
+            TransportError::Failed(why) => write!(f, "the exchange failed: {why}"),
+        }
+    }
+}
+
+/// The client every case of a run shares.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    timeout: Duration,
+    body_cap: usize,
+}
+
+impl HttpClient {
+    /// A client with this timeout per exchange and this body cap. It trusts the system's
+    /// root certificates and follows no redirect.
+    pub fn new(timeout: Duration, body_cap: usize) -> Result<HttpClient, String> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("sms-conformance/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+        Ok(HttpClient {
+            client,
+            timeout,
+            body_cap,
+        })
+    }
+
+    /// Sends `request` and reads the answer, all within the timeout.
+    pub async fn send(&self, request: &PreparedRequest) -> Result<Answer, TransportError> {
+        match tokio::time::timeout(self.timeout, self.exchange(request)).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::Timeout(self.timeout)),
+        }
+    }
+
+    async fn exchange(&self, request: &PreparedRequest) -> Result<Answer, TransportError> {
+        let mut builder = self.client.request(request.method.clone(), &request.url);
+        for (name, value) in &request.headers {
+            let value = http::HeaderValue::from_str(value).map_err(|_| {
+                TransportError::BadRequest(format!("header {name} has a value HTTP does not allow"))
+            })?;
+            builder = builder.header(name.as_str(), value);
+        }
+        let mut response = builder.send().await.map_err(|e| self.classify(&e))?;
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.body_cap as u64)
+        {
+            return Err(TransportError::BodyTooLarge { cap: self.body_cap });
+        }
+        let status = response.status().as_u16();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
+            if body.len() + chunk.len() > self.body_cap {
+                return Err(TransportError::BodyTooLarge { cap: self.body_cap });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn classify(&self, error: &reqwest::Error) -> TransportError {
+        if error.is_timeout() {
+            TransportError::Timeout(self.timeout)
+        } else if error.is_builder() {
+            TransportError::BadRequest(error_chain(error))
+        } else {
+            TransportError::Failed(error_chain(error))
+        }
+    }
+}
+
+/// An error and its sources, joined: reqwest's own message alone rarely says what happened.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

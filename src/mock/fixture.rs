@@ -1,0 +1,132 @@
+//! The mock's data: its tasks with their passphrases, and its tokens.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::case::{Variable, Variables};
+use crate::yaml::{self, FileError};
+
+/// The fixture built in, used when no `--fixture` is given.
+pub const DEFAULT_FIXTURE: &str = include_str!("default-fixture.yaml");
+
+/// The mock's tasks and tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixture {
+    /// The tasks; the first is the target's `${task_id}`.
+    pub tasks: Vec<Task>,
+    /// The tokens the mock knows; any other token is refused by the "gateway".
+    pub tokens: Vec<Token>,
+}
+
+/// A migration task.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    /// The task id (1..36 characters).
+    pub id: String,
+    /// Its certificate passphrase (0..255 characters).
+    pub passphrase: String,
+}
+
+/// A token the mock accepts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    /// Its name; `token` and `forbidden_token` become the target's variables.
+    pub name: String,
+    /// The token (1..16,384 characters).
+    pub value: String,
+    /// Whether it holds `sms:server:getTaskPassphrase`; without it the answer is 403.
+    pub permitted: bool,
+}
+
+impl Fixture {
+    /// The built-in fixture.
+    pub fn builtin() -> Fixture {
+        Fixture::parse(Path::new("<built-in fixture>"), DEFAULT_FIXTURE.as_bytes())
+            .expect("the built-in fixture is valid (checked by a test)")
+    }
+
+    /// Reads a fixture file.
+    pub fn load(file: &Path) -> Result<Fixture, FileError> {
+        let bytes =
+            std::fs::read(file).map_err(|e| FileError::whole(file, format!("cannot read: {e}")))?;
+        Fixture::parse(file, &bytes)
+    }
+
+    fn parse(file: &Path, bytes: &[u8]) -> Result<Fixture, FileError> {
+        let fixture: Fixture = yaml::parse(file, bytes)?;
+        fixture
+            .check()
+            .map_err(|message| FileError::whole(file, message))?;
+        Ok(fixture)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.tasks.is_empty() {
+            return Err("`tasks` is empty: the mock needs at least one task".to_owned());
+        }
+        for (i, task) in self.tasks.iter().enumerate() {
+            let len = task.id.chars().count();
+            if !(1..=36).contains(&len) {
+                return Err(format!(
+                    "tasks[{i}].id has {len} characters: the API allows 1..36"
+                ));
+            }
+            if task.passphrase.chars().count() > 255 {
+                return Err(format!("tasks[{i}].passphrase is over 255 characters"));
+            }
+        }
+        for (i, token) in self.tokens.iter().enumerate() {
+            let len = token.value.len();
+            if !(1..=16_384).contains(&len) {
+                return Err(format!(
+                    "tokens[{i}] ({}) has {len} characters: the API allows 1..16,384",
+                    token.name
+                ));
+            }
+            if self.tokens[..i]
+                .iter()
+                .any(|t| t.value == token.value || t.name == token.name)
+            {
+                return Err(format!(
+                    "tokens[{i}] ({}) repeats another token's name or value",
+                    token.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The task with this id.
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|task| task.id == id)
+    }
+
+    /// The token with this value.
+    pub fn token(&self, value: &[u8]) -> Option<&Token> {
+        self.tokens
+            .iter()
+            .find(|token| token.value.as_bytes() == value)
+    }
+
+    /// The target variables it provides: the first task, and the tokens named after variables.
+    pub fn variables(&self) -> Variables {
+        let mut variables = Variables::default();
+        variables.set(Variable::TaskId, self.tasks[0].id.clone());
+        for token in &self.tokens {
+            if let Some(variable) = Variable::from_name(&token.name) {
+                variables.set(variable, token.value.clone());
+            }
+        }
+        variables
+    }
+
+    /// Every value that must never be printed: tokens and passphrases.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        let tokens = self.tokens.iter().map(|t| t.value.as_str());
+        tokens.chain(self.tasks.iter().map(|t| t.passphrase.as_str()))
+    }
+}

@@ -1,0 +1,103 @@
+//! One YAML reader for every file the project reads (cases, the manifest, fixtures), so that
+//! every broken file is reported the same way: file, line, column, what is wrong.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A file that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    /// The file.
+    pub file: PathBuf,
+    /// The 1-based line and column, when known.
+    pub position: Option<(u64, u64)>,
+    /// What is wrong, naming the key.
+    pub message: String,
+}
+
+impl FileError {
+    /// An error about the whole file (or folder).
+    pub fn whole(file: &Path, message: impl Into<String>) -> FileError {
+        FileError {
+            file: file.to_owned(),
+            position: None,
+            message: message.into(),
+        }
+    }
+
+    /// An error at a place in the file.
+    pub fn at(
+        file: &Path,
+        location: serde_saphyr::Location,
+        message: impl Into<String>,
+    ) -> FileError {
+        let position = (location.line() > 0).then(|| (location.line(), location.column()));
+        FileError {
+            file: file.to_owned(),
+            position,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, column)) => write!(
+                f,
+                "{}:{line}:{column}: {}",
+                self.file.display(),
+                self.message
+            ),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// Reads and parses `file`.
+pub fn read<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T, FileError> {
+    let bytes =
+        std::fs::read(file).map_err(|e| FileError::whole(file, format!("cannot read: {e}")))?;
+    parse(file, &bytes)
+}
+
+/// Parses `bytes` as the YAML of `file`: YAML 1.2 booleans only (`no` stays a string),
+/// duplicate keys refused.
+pub fn parse<T: serde::de::DeserializeOwned>(file: &Path, bytes: &[u8]) -> Result<T, FileError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| FileError {
+        file: file.to_owned(),
+        position: Some(line_column(&bytes[..e.valid_up_to()])),
+        message: "the file is not valid UTF-8".to_owned(),
+    })?;
+    if text.trim().is_empty() {
+        return Err(FileError::whole(file, "the file is empty"));
+    }
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| match e.location() {
+        Some(location) => FileError::at(file, location, parser_message(&e)),
+        None => FileError::whole(file, parser_message(&e)),
+    })
+}
+
+/// The parser's message without its source snippet and location (we print our own).
+fn parser_message(error: &serde_saphyr::Error) -> String {
+    let rendered = error.without_snippet().to_string();
+    let first = rendered.lines().next().unwrap_or_default().trim();
+    let message = match first.split_once(": ") {
+        Some((prefix, rest)) if prefix.starts_with("line ") => rest,
+        _ => first,
+    };
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned()
+}
+
+fn line_column(prefix: &[u8]) -> (u64, u64) {
+    let line = prefix.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let column = prefix.iter().rev().take_while(|&&b| b != b'\n').count() as u64 + 1;
+    (line, column)
+}
