@@ -75,9 +75,50 @@ pub fn parse<T: serde::de::DeserializeOwned>(file: &Path, bytes: &[u8]) -> Resul
         return Err(FileError::whole(file, "the file is empty"));
     }
     let options = serde_saphyr::options! { strict_booleans: true };
-    serde_saphyr::from_str_with_options(text, options).map_err(|e| match e.location() {
-        Some(location) => FileError::at(file, location, parser_message(&e)),
-        None => FileError::whole(file, parser_message(&e)),
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let message = parser_message(&e);
+        match e.location().filter(|l| l.line() > 0) {
+            Some(location) => {
+                // A missing field is reported where its mapping starts: name the mapping.
+                let parent = message.starts_with("missing field");
+                let message = match key_path_at(text, location.line(), parent) {
+                    Some(path) => format!("`{path}`: {message}"),
+                    None => message,
+                };
+                FileError::at(file, location, message)
+            }
+            None => FileError::whole(file, message),
+        }
+    })
+}
+
+/// The dotted path of block-mapping keys that encloses `line` (1-based), read off the
+/// indentation: serde-saphyr gives a line and column, and a reader wants the key.
+fn key_path_at(text: &str, line: u64, parent: bool) -> Option<String> {
+    let mut stack: Vec<(usize, &str)> = Vec::new();
+    for current in text.lines().take(usize::try_from(line).ok()?) {
+        let trimmed = current.trim_start_matches([' ', '\t', '-']);
+        let indent = current.len() - trimmed.len();
+        let Some((key, _)) = trimmed.split_once(':') else {
+            continue;
+        };
+        if key.is_empty() || key.starts_with('#') || key.contains(['{', '[', '"', '\'', ' ']) {
+            continue;
+        }
+        while stack.last().is_some_and(|(depth, _)| *depth >= indent) {
+            stack.pop();
+        }
+        stack.push((indent, key));
+    }
+    if parent {
+        stack.pop();
+    }
+    (!stack.is_empty()).then(|| {
+        stack
+            .iter()
+            .map(|(_, key)| *key)
+            .collect::<Vec<_>>()
+            .join(".")
     })
 }
 
@@ -89,11 +130,34 @@ fn parser_message(error: &serde_saphyr::Error) -> String {
         Some((prefix, rest)) if prefix.starts_with("line ") => rest,
         _ => first,
     };
-    message
-        .split(" at line ")
+    let message = message.split(" at line ").next().unwrap_or(message);
+    // Advice meant for programmers embedding the parser, not for the author of the file.
+    let message = message
+        .split(", set DuplicateKeyPolicy")
         .next()
-        .unwrap_or(message)
-        .to_owned()
+        .unwrap_or(message);
+    message
+        .replace("expected mapping start", "expected a mapping")
+        .replace("expected sequence start", "expected a list")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_path_at;
+
+    #[test]
+    fn key_path_follows_indentation() {
+        let text = "request:\n  task_id: x\n  headers:\n    A: b\nexpect:\n  status: 200\n";
+        assert_eq!(
+            key_path_at(text, 4, false).as_deref(),
+            Some("request.headers.A")
+        );
+        assert_eq!(key_path_at(text, 6, true).as_deref(), Some("expect"));
+        assert_eq!(
+            key_path_at(text, 2, false).as_deref(),
+            Some("request.task_id")
+        );
+    }
 }
 
 fn line_column(prefix: &[u8]) -> (u64, u64) {
