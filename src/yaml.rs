@@ -141,6 +141,12 @@ fn parser_message(error: &serde_saphyr::Error) -> String {
         .replace("expected sequence start", "expected a list")
 }
 
+fn line_column(prefix: &[u8]) -> (u64, u64) {
+    let line = prefix.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let column = prefix.iter().rev().take_while(|&&b| b != b'\n').count() as u64 + 1;
+    (line, column)
+}
+
 #[cfg(test)]
 mod tests {
     use super::key_path_at;
@@ -158,10 +164,4 @@ mod tests {
             Some("request.task_id")
         );
     }
-}
-
-fn line_column(prefix: &[u8]) -> (u64, u64) {
-    let line = prefix.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let column = prefix.iter().rev().take_while(|&&b| b != b'\n').count() as u64 + 1;
-    (line, column)
 }
