@@ -5,19 +5,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Harness, Tweak, edit_json, faithful};
+use common::{Harness, Tweak, edit_json, faithful, long_passphrase};
 use rstest::rstest;
 use serde_json::json;
 use sms_conformance::Outcome;
 use sms_conformance::mock::MockAnswer;
 use wiremock::Request;
-
-fn long_passphrase(_: &Request, answer: MockAnswer) -> MockAnswer {
-    if answer.status != 200 {
-        return answer;
-    }
-    edit_json(answer, |body| body["passphrase"] = json!("p".repeat(256)))
-}
 
 fn too_many_error_params(_: &Request, answer: MockAnswer) -> MockAnswer {
     if answer.status != 403 {

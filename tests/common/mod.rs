@@ -21,6 +21,24 @@ pub fn faithful(_: &Request, answer: MockAnswer) -> MockAnswer {
     answer
 }
 
+/// A 256-character passphrase, one past the documented maximum.
+pub const LONG_PASSPHRASE: &str = concat!(
+    "LongSecret-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab",
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab",
+    "0123456789abcdef0123456789abc"
+);
+
+/// Answers 200s with [`LONG_PASSPHRASE`].
+pub fn long_passphrase(_: &Request, answer: MockAnswer) -> MockAnswer {
+    if answer.status != 200 {
+        return answer;
+    }
+    edit_json(answer, |body| {
+        body["passphrase"] = serde_json::json!(LONG_PASSPHRASE)
+    })
+}
+
 /// The repository's root.
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

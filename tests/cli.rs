@@ -1,0 +1,361 @@
+//! The binary as a user runs it: the embedded mock by default, `--base-url` at a live (here:
+//! wiremock) endpoint, libtest's own flags, exit codes, secrets never printed, and the
+//! standalone mock.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::{LONG_PASSPHRASE, edit_json, faithful, long_passphrase, stub};
+use serde_json::json;
+use sms_conformance::Fixture;
+use sms_conformance::mock::MockAnswer;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use wiremock::Request;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Standard output with runs of white space folded, as libtest pads names into columns.
+    fn text(&self) -> String {
+        self.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+fn command(args: &[&str], env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sms-conformance"));
+    command
+        .current_dir(common::root())
+        .args(args)
+        .kill_on_drop(true);
+    for name in [
+        "SMS_ENDPOINT",
+        "SMS_TASK_ID",
+        "SMS_TOKEN",
+        "SMS_FORBIDDEN_TOKEN",
+        "SMS_CASES",
+        "SMS_SCHEMAS",
+    ] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().map(|(name, value)| (name, value)));
+    command
+}
+
+async fn run(args: &[&str], env: &[(&str, String)]) -> Run {
+    let output = command(args, env).output().await.expect("the binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The built-in fixture's variables as a live target's environment.
+fn builtin_env(fixture: &Fixture) -> Vec<(&'static str, String)> {
+    let find = |name: &str| {
+        fixture
+            .tokens
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap()
+            .value
+            .clone()
+    };
+    vec![
+        ("SMS_TASK_ID", fixture.tasks[0].id.clone()),
+        ("SMS_TOKEN", find("token")),
+        ("SMS_FORBIDDEN_TOKEN", find("forbidden_token")),
+    ]
+}
+
+fn shipped_case_count() -> usize {
+    sms_conformance::case::load_dir(&common::cases_dir())
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn with_no_arguments_every_case_passes_against_the_embedded_mock() {
+    let run = run(&[], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let summary = format!("test result: ok. {} passed; 0 failed", shipped_case_count());
+    assert!(run.stdout.contains(&summary), "{}", run.stdout);
+    assert!(
+        run.text().contains("test read/valid-call ... ok"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn libtest_flags_list_filter_and_match_exactly() {
+    let list = run(&["--list"], &[]).await;
+    assert_eq!(list.code, 0);
+    assert!(
+        list.stdout.contains("auth/missing-token: test"),
+        "{}",
+        list.stdout
+    );
+    assert_eq!(
+        list.stdout
+            .lines()
+            .filter(|l| l.ends_with(": test"))
+            .count(),
+        shipped_case_count()
+    );
+
+    let filtered = run(&["auth/", "--test-threads", "2"], &[]).await;
+    assert!(
+        filtered.text().contains("test auth/missing-token ... ok"),
+        "{}",
+        filtered.stdout
+    );
+    assert!(
+        !filtered.stdout.contains("read/valid-call"),
+        "{}",
+        filtered.stdout
+    );
+
+    let exact = run(&["--exact", "read/valid-call", "--format", "terse"], &[]).await;
+    assert!(
+        exact.text().contains("test result: ok. 1 passed"),
+        "{}",
+        exact.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_256_character_passphrase_fails_naming_pointer_and_keyword_without_printing_it() {
+    let server = stub(long_passphrase).await;
+    let env = builtin_env(&Fixture::builtin());
+    let run = run(&["--base-url", &server.uri()], &env).await;
+    assert_eq!(run.code, 101, "{}", run.all());
+    assert!(
+        run.text().contains("test read/valid-call ... FAILED"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("/passphrase: value is longer than 255 characters [keyword maxLength"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(LONG_PASSPHRASE.chars().count(), 256);
+    assert!(!run.all().contains(&LONG_PASSPHRASE[..24]), "{}", run.all());
+}
+
+/// Every answer fails its case (418 has no schema) and carries the secrets back: the token
+/// echoed in a header and the message, the passphrase in a field where it does not belong.
+fn leaky(request: &Request, answer: MockAnswer) -> MockAnswer {
+    let token = request
+        .headers
+        .get("x-auth-token")
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    let passphrase = Fixture::builtin().tasks[0].passphrase.clone();
+    let mut answer = edit_json(answer, |body| {
+        body["passphrase"] = json!(passphrase);
+        body["error_msg"] = json!(format!("token {token:?} may not read {passphrase}"));
+    });
+    answer.status = 418;
+    answer
+        .headers
+        .push(("X-Echo-Token", token.unwrap_or_default()));
+    answer
+}
+
+#[tokio::test]
+async fn secrets_never_reach_the_output_even_when_cases_fail() {
+    let fixture = Fixture::builtin();
+    let server = stub(leaky).await;
+    let env = builtin_env(&fixture);
+    let run = run(&["--base-url", &server.uri(), "--test-threads", "1"], &env).await;
+    assert_eq!(run.code, 101, "{}", run.all());
+    assert!(
+        run.stdout.contains("X-Auth-Token: ********"),
+        "{}",
+        run.stdout
+    );
+    for secret in fixture.secrets() {
+        assert!(
+            !run.all().contains(secret),
+            "`{secret}` leaked:\n{}",
+            run.all()
+        );
+    }
+}
+
+#[tokio::test]
+async fn secrets_of_a_fixture_never_reach_the_output_of_a_failing_embedded_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture_file = dir.path().join("fixture.yaml");
+    let (token, forbidden, passphrase) = ("tok-1a2b3c4d5e6f", "forbid-9z8y7x6w", "pass-q1w2e3r4");
+    std::fs::write(
+        &fixture_file,
+        format!(
+            "tasks:\n  - id: task-1\n    passphrase: {passphrase}\ntokens:\n  - name: token\n    value: {token}\n    permitted: true\n  - name: forbidden_token\n    value: {forbidden}\n    permitted: false\n"
+        ),
+    )
+    .unwrap();
+    let cases = dir.path().join("cases");
+    std::fs::create_dir(&cases).unwrap();
+    for (name, token_var, status) in [("read", "token", 500), ("denied", "forbidden_token", 200)] {
+        let case = format!(
+            "request:\n  task_id: ${{task_id}}\n  token: ${{{token_var}}}\nexpect:\n  status: {status}\n"
+        );
+        std::fs::write(cases.join(format!("{name}.yaml")), case).unwrap();
+    }
+    let run = run(
+        &[
+            "--fixture",
+            fixture_file.to_str().unwrap(),
+            "--cases",
+            cases.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 101, "{}", run.all());
+    assert!(
+        run.stdout.contains("status 200, expected 500"),
+        "{}",
+        run.stdout
+    );
+    for secret in [token, forbidden, passphrase] {
+        assert!(
+            !run.all().contains(secret),
+            "`{secret}` leaked:\n{}",
+            run.all()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_case_whose_variable_the_target_lacks_is_ignored_with_the_reason() {
+    let server = stub(faithful).await;
+    let mut env = builtin_env(&Fixture::builtin());
+    env.retain(|(name, _)| *name != "SMS_FORBIDDEN_TOKEN" && *name != "SMS_TOKEN");
+    let token_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        token_file.path(),
+        format!("{}\n", Fixture::builtin().tokens[0].value),
+    )
+    .unwrap();
+    let args = [
+        "--base-url",
+        &server.uri(),
+        "--token-file",
+        token_file.path().to_str().unwrap(),
+    ];
+    let run = run(&args, &env).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.text().contains(
+            "auth/forbidden-token ... ignored (the target provides no forbidden_token (set SMS_FORBIDDEN_TOKEN or --forbidden-token-file))"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.text().contains("test read/valid-call ... ok"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_broken_case_file_stops_the_run_before_any_request() {
+    let server = stub(faithful).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("good.yaml"),
+        "request:\n  task_id: x\nexpect:\n  status: 200\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "request:\n  task_id: x\n  tokn: y\nexpect:\n  status: 200\n",
+    )
+    .unwrap();
+    let run = run(
+        &[
+            "--base-url",
+            &server.uri(),
+            "--cases",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("bad.yaml:3:3: `request.tokn`: unknown field `tokn`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_token_is_not_accepted_as_a_flag_value() {
+    let run = run(&["--token", "abc"], &[]).await;
+    assert_eq!(run.code, 2, "{}", run.all());
+}
+
+#[tokio::test]
+async fn the_standalone_mock_serves_until_stopped_and_names_tokens_not_values() {
+    let mut child = command(&["mock", "--listen", "127.0.0.1:0"], &[])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines
+        .next_line()
+        .await
+        .unwrap()
+        .expect("the mock prints its address");
+    let url = first.rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let mut banner = Vec::new();
+    for _ in 0..3 {
+        banner.push(lines.next_line().await.unwrap().unwrap_or_default());
+    }
+    let banner = banner.join("\n");
+    let fixture = Fixture::builtin();
+    assert!(
+        banner.contains("token (may read passphrases)") && banner.contains("forbidden_token"),
+        "{banner}"
+    );
+    assert!(!banner.contains(&fixture.tokens[0].value), "{banner}");
+
+    let client = reqwest::Client::new();
+    let path = format!("{url}/v3/tasks/{}/passphrase", fixture.tasks[0].id);
+    let ok = client
+        .get(&path)
+        .header("X-Auth-Token", &fixture.tokens[0].value)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let first_id = ok.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: serde_json::Value = serde_json::from_slice(&ok.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["passphrase"], json!(fixture.tasks[0].passphrase));
+    let refused = client.get(&path).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_ne!(
+        refused.headers()["x-request-id"].to_str().unwrap(),
+        first_id
+    );
+    child.kill().await.unwrap();
+}
