@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{LONG_PASSPHRASE, edit_json, faithful, long_passphrase, stub};
+use common::{LONG_PASSPHRASE, builtin_token, edit_json, faithful, long_passphrase, stub};
 use serde_json::json;
 use sms_conformance::Fixture;
 use sms_conformance::mock::MockAnswer;
@@ -24,6 +24,16 @@ impl Run {
     /// Standard output with runs of white space folded, as libtest pads names into columns.
     fn text(&self) -> String {
         self.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Asserts that standard output shows `needle` (white space folded).
+    #[track_caller]
+    fn assert_shows(&self, needle: &str) {
+        assert!(
+            self.text().contains(needle),
+            "`{needle}` not shown:\n{}",
+            self.all()
+        );
     }
 
     fn all(&self) -> String {
@@ -61,20 +71,11 @@ async fn run(args: &[&str], env: &[(&str, String)]) -> Run {
 }
 
 /// The built-in fixture's variables as a live target's environment.
-fn builtin_env(fixture: &Fixture) -> Vec<(&'static str, String)> {
-    let find = |name: &str| {
-        fixture
-            .tokens
-            .iter()
-            .find(|t| t.name == name)
-            .unwrap()
-            .value
-            .clone()
-    };
+fn builtin_env() -> Vec<(&'static str, String)> {
     vec![
-        ("SMS_TASK_ID", fixture.tasks[0].id.clone()),
-        ("SMS_TOKEN", find("token")),
-        ("SMS_FORBIDDEN_TOKEN", find("forbidden_token")),
+        ("SMS_TASK_ID", Fixture::builtin().tasks[0].id.clone()),
+        ("SMS_TOKEN", builtin_token("token")),
+        ("SMS_FORBIDDEN_TOKEN", builtin_token("forbidden_token")),
     ]
 }
 
@@ -89,23 +90,15 @@ async fn with_no_arguments_every_case_passes_against_the_embedded_mock() {
     let run = run(&[], &[]).await;
     assert_eq!(run.code, 0, "{}", run.all());
     let summary = format!("test result: ok. {} passed; 0 failed", shipped_case_count());
-    assert!(run.stdout.contains(&summary), "{}", run.stdout);
-    assert!(
-        run.text().contains("test read/valid-call ... ok"),
-        "{}",
-        run.stdout
-    );
+    run.assert_shows(&summary);
+    run.assert_shows("test read/valid-call ... ok");
 }
 
 #[tokio::test]
 async fn libtest_flags_list_filter_and_match_exactly() {
     let list = run(&["--list"], &[]).await;
     assert_eq!(list.code, 0);
-    assert!(
-        list.stdout.contains("auth/missing-token: test"),
-        "{}",
-        list.stdout
-    );
+    list.assert_shows("auth/missing-token: test");
     assert_eq!(
         list.stdout
             .lines()
@@ -115,11 +108,7 @@ async fn libtest_flags_list_filter_and_match_exactly() {
     );
 
     let filtered = run(&["auth/", "--test-threads", "2"], &[]).await;
-    assert!(
-        filtered.text().contains("test auth/missing-token ... ok"),
-        "{}",
-        filtered.stdout
-    );
+    filtered.assert_shows("test auth/missing-token ... ok");
     assert!(
         !filtered.stdout.contains("read/valid-call"),
         "{}",
@@ -127,24 +116,16 @@ async fn libtest_flags_list_filter_and_match_exactly() {
     );
 
     let exact = run(&["--exact", "read/valid-call", "--format", "terse"], &[]).await;
-    assert!(
-        exact.text().contains("test result: ok. 1 passed"),
-        "{}",
-        exact.stdout
-    );
+    exact.assert_shows("test result: ok. 1 passed");
 }
 
 #[tokio::test]
 async fn a_256_character_passphrase_fails_naming_pointer_and_keyword_without_printing_it() {
     let server = stub(long_passphrase).await;
-    let env = builtin_env(&Fixture::builtin());
+    let env = builtin_env();
     let run = run(&["--base-url", &server.uri()], &env).await;
     assert_eq!(run.code, 101, "{}", run.all());
-    assert!(
-        run.text().contains("test read/valid-call ... FAILED"),
-        "{}",
-        run.stdout
-    );
+    run.assert_shows("test read/valid-call ... FAILED");
     assert!(
         run.stdout
             .contains("/passphrase: value is longer than 255 characters [keyword maxLength"),
@@ -178,14 +159,10 @@ fn leaky(request: &Request, answer: MockAnswer) -> MockAnswer {
 async fn secrets_never_reach_the_output_even_when_cases_fail() {
     let fixture = Fixture::builtin();
     let server = stub(leaky).await;
-    let env = builtin_env(&fixture);
+    let env = builtin_env();
     let run = run(&["--base-url", &server.uri(), "--test-threads", "1"], &env).await;
     assert_eq!(run.code, 101, "{}", run.all());
-    assert!(
-        run.stdout.contains("X-Auth-Token: ********"),
-        "{}",
-        run.stdout
-    );
+    run.assert_shows("X-Auth-Token: ********");
     for secret in fixture.secrets() {
         assert!(
             !run.all().contains(secret),
@@ -226,11 +203,7 @@ async fn secrets_of_a_fixture_never_reach_the_output_of_a_failing_embedded_run()
     )
     .await;
     assert_eq!(run.code, 101, "{}", run.all());
-    assert!(
-        run.stdout.contains("status 200, expected 500"),
-        "{}",
-        run.stdout
-    );
+    run.assert_shows("status 200, expected 500");
     for secret in [token, forbidden, passphrase] {
         assert!(
             !run.all().contains(secret),
@@ -243,7 +216,7 @@ async fn secrets_of_a_fixture_never_reach_the_output_of_a_failing_embedded_run()
 #[tokio::test]
 async fn a_case_whose_variable_the_target_lacks_is_ignored_with_the_reason() {
     let server = stub(faithful).await;
-    let mut env = builtin_env(&Fixture::builtin());
+    let mut env = builtin_env();
     env.retain(|(name, _)| *name != "SMS_FORBIDDEN_TOKEN" && *name != "SMS_TOKEN");
     let token_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(
@@ -259,18 +232,8 @@ async fn a_case_whose_variable_the_target_lacks_is_ignored_with_the_reason() {
     ];
     let run = run(&args, &env).await;
     assert_eq!(run.code, 0, "{}", run.all());
-    assert!(
-        run.text().contains(
-            "auth/forbidden-token ... ignored (the target provides no forbidden_token (set SMS_FORBIDDEN_TOKEN or --forbidden-token-file))"
-        ),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.text().contains("test read/valid-call ... ok"),
-        "{}",
-        run.stdout
-    );
+    run.assert_shows("auth/forbidden-token ... ignored (the target provides no forbidden_token (set SMS_FORBIDDEN_TOKEN or --forbidden-token-file))");
+    run.assert_shows("test read/valid-call ... ok");
 }
 
 #[tokio::test]

@@ -39,6 +39,16 @@ pub fn long_passphrase(_: &Request, answer: MockAnswer) -> MockAnswer {
     })
 }
 
+/// The value of the built-in fixture's token called `name`.
+pub fn builtin_token(name: &str) -> String {
+    let fixture = Fixture::builtin();
+    let token = fixture.tokens.iter().find(|t| t.name == name);
+    token
+        .unwrap_or_else(|| panic!("no token {name}"))
+        .value
+        .clone()
+}
+
 /// The repository's root.
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
