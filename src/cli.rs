@@ -185,16 +185,18 @@ fn load_fixture(file: Option<&Path>) -> Result<Fixture, String> {
 
 /// Loads and checks the contract and every case; all errors together.
 fn load_suite(args: &SuiteArgs) -> Result<(Contract, Vec<case::Case>), Vec<FileError>> {
-    let contract = Contract::load(&args.schemas).map_err(|e| vec![e]);
-    let cases = case::load_dir(&args.cases);
-    match (contract, cases) {
-        (Ok(contract), Ok(cases)) => Ok((contract, cases)),
-        (contract, cases) => Err(contract
-            .err()
-            .into_iter()
-            .flatten()
-            .chain(cases.err().into_iter().flatten())
-            .collect()),
+    match Contract::load(&args.schemas) {
+        Ok(contract) => {
+            let cases = case::load_dir(&args.cases, &|name| contract.has_schema(name))?;
+            Ok((contract, cases))
+        }
+        Err(error) => {
+            // Still report the cases' own errors; schema names cannot be checked.
+            let cases = case::load_dir(&args.cases, &|_| true);
+            Err(std::iter::once(error)
+                .chain(cases.err().into_iter().flatten())
+                .collect())
+        }
     }
 }
 

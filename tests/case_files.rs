@@ -5,7 +5,6 @@ mod common;
 use std::path::Path;
 
 use rstest::rstest;
-use sms_conformance::case;
 
 /// Loads a cases folder holding `file` alone and returns the one error, as printed.
 fn error_for(file: &str, content: &[u8]) -> String {
@@ -13,7 +12,7 @@ fn error_for(file: &str, content: &[u8]) -> String {
     let path = dir.path().join(file);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, content).unwrap();
-    let errors = case::load_dir(dir.path()).expect_err("the file must be refused");
+    let errors = common::load_cases(dir.path()).expect_err("the file must be refused");
     assert_eq!(errors.len(), 1, "{errors:?}");
     errors[0]
         .to_string()
@@ -94,7 +93,7 @@ fn a_case_id_is_its_path_without_extension() {
     std::fs::create_dir_all(dir.path().join("auth")).unwrap();
     std::fs::write(dir.path().join("auth/missing-token.yaml"), VALID).unwrap();
     std::fs::write(dir.path().join("README.md"), "not a case").unwrap();
-    let cases = case::load_dir(dir.path()).unwrap();
+    let cases = common::load_cases(dir.path()).unwrap();
     let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["auth/missing-token"]);
 }
@@ -105,12 +104,12 @@ fn every_broken_file_is_reported_not_just_the_first() {
     std::fs::write(dir.path().join("a.yaml"), "request: [").unwrap();
     std::fs::write(dir.path().join("b.yaml"), VALID.replace("token:", "tokn:")).unwrap();
     std::fs::write(dir.path().join("c.yaml"), VALID).unwrap();
-    let errors = case::load_dir(Path::new(dir.path())).unwrap_err();
+    let errors = common::load_cases(Path::new(dir.path())).unwrap_err();
     assert_eq!(errors.len(), 2, "{errors:?}");
 }
 
 #[test]
 fn the_shipped_cases_all_load() {
-    let cases = case::load_dir(&common::cases_dir()).unwrap();
+    let cases = common::load_cases(&common::cases_dir()).unwrap();
     assert!(cases.len() >= 14, "{} cases", cases.len());
 }

@@ -80,9 +80,7 @@ fn builtin_env() -> Vec<(&'static str, String)> {
 }
 
 fn shipped_case_count() -> usize {
-    sms_conformance::case::load_dir(&common::cases_dir())
-        .unwrap()
-        .len()
+    common::load_cases(&common::cases_dir()).unwrap().len()
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! A case's id is its path under the cases folder without the extension
 //! (`auth/missing-token`), and that id is the test's name.
 
+mod document;
 mod model;
 mod status;
 mod value;
@@ -11,6 +12,7 @@ mod variable;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+pub use document::{Document, Judge, Reason};
 pub use model::{
     BodyMatch, DEFAULT_PATH, Expectation, Expected, HeaderName, JsonPointer, Method, PathTemplate,
     RequestSpec,
@@ -19,7 +21,11 @@ pub use status::{StatusPattern, StatusSet};
 pub use value::{MAX_GENERATED_LEN, Template, Value};
 pub use variable::{Variable, Variables};
 
+use serde_saphyr::Spanned;
+
 use crate::yaml::{self, FileError};
+use document::DocumentSpec;
+use model::RawExpectation;
 
 /// One case, loaded from its file.
 #[derive(Debug, Clone)]
@@ -32,45 +38,198 @@ pub struct Case {
     pub description: Option<String>,
     /// The variables the target must provide for it to run.
     pub needs: BTreeSet<Variable>,
-    /// The request it sends.
-    pub request: RequestSpec,
-    /// What it expects back.
-    pub expect: Expectation,
+    /// What it does.
+    pub kind: CaseKind,
+}
+
+/// The two kinds of case.
+#[derive(Debug, Clone)]
+pub enum CaseKind {
+    /// Sends a request to the target and checks the answer.
+    Request {
+        /// The request.
+        request: RequestSpec,
+        /// What the answer must be.
+        expect: Expectation,
+    },
+    /// Checks a body against the contract; needs no target.
+    Document(Document),
 }
 
 impl Case {
-    /// Reads one case from `file`; `id` is its name.
-    pub fn load(id: String, file: &Path) -> Result<Case, FileError> {
+    /// Reads one case from `file`; `id` is its name; `is_schema` tells which schema names
+    /// exist.
+    pub fn load(
+        id: String,
+        file: &Path,
+        is_schema: &dyn Fn(&str) -> bool,
+    ) -> Result<Case, FileError> {
         let parsed: model::CaseFile = yaml::read(file)?;
-        for (pointer, matcher) in &parsed.expect.value.body {
-            if matcher.value.is_empty() {
-                return Err(FileError::at(
+        let expect = parsed.expect;
+        let mut needs: BTreeSet<Variable> = parsed.needs.into_iter().collect();
+        let kind = match (parsed.request, parsed.document) {
+            (Some(request), None) => {
+                let expect = request_expectation(file, expect)?;
+                needs.extend(request.variables());
+                needs.extend(expect.variables());
+                CaseKind::Request { request, expect }
+            }
+            (None, Some(document)) => {
+                CaseKind::Document(build_document(file, document, expect, is_schema)?)
+            }
+            (Some(_), Some(_)) => {
+                return Err(FileError::whole(
                     file,
-                    matcher.referenced,
-                    format!(
-                        "expect.body `{}` checks nothing: give `equals`, `present` or `same_as`",
-                        pointer.as_str()
-                    ),
+                    "a case has `request` or `document`, not both",
                 ));
             }
-        }
-        let mut needs: BTreeSet<Variable> = parsed.needs.into_iter().collect();
-        needs.extend(parsed.request.variables());
-        needs.extend(parsed.expect.value.variables());
+            (None, None) => {
+                return Err(FileError::whole(
+                    file,
+                    "a case needs `request` (sent to the target) or `document` (checked against the contract)",
+                ));
+            }
+        };
         Ok(Case {
             id,
             file: file.to_owned(),
             description: parsed.description,
             needs,
-            request: parsed.request,
-            expect: parsed.expect.value,
+            kind,
         })
     }
 }
 
+fn request_expectation(
+    file: &Path,
+    expect: Spanned<RawExpectation>,
+) -> Result<Expectation, FileError> {
+    let at = |message: String| FileError::at(file, expect.referenced, message);
+    let raw = expect.value.clone();
+    if raw.valid.is_some() || raw.reason.is_some() {
+        return Err(at(
+            "`expect.valid` and `expect.reason` belong to document cases".to_owned(),
+        ));
+    }
+    let status = raw.status.ok_or_else(|| {
+        at(
+            "`expect.status` is missing: a request case must say which statuses it accepts"
+                .to_owned(),
+        )
+    })?;
+    for (pointer, matcher) in &raw.body {
+        if matcher.value.is_empty() {
+            return Err(FileError::at(
+                file,
+                matcher.referenced,
+                format!(
+                    "expect.body `{}` checks nothing: give `equals`, `present` or `same_as`",
+                    pointer.as_str()
+                ),
+            ));
+        }
+    }
+    Ok(Expectation {
+        status,
+        body: raw.body,
+        headers: raw.headers,
+        content_type: raw.content_type,
+    })
+}
+
+fn build_document(
+    file: &Path,
+    spec: Spanned<DocumentSpec>,
+    expect: Spanned<RawExpectation>,
+    is_schema: &dyn Fn(&str) -> bool,
+) -> Result<Document, FileError> {
+    let raw = &expect.value;
+    if raw.status.is_some()
+        || !raw.body.is_empty()
+        || !raw.headers.is_empty()
+        || raw.content_type.is_some()
+    {
+        return Err(FileError::at(
+            file,
+            expect.referenced,
+            "a document case expects `valid` (and `reason` when not valid), not status, body, headers or content_type",
+        ));
+    }
+    let invalid_because = match (raw.valid, &raw.reason) {
+        (Some(true), None) => None,
+        (Some(false), Some(reason)) => Some(reason.clone()),
+        (Some(true), Some(_)) => {
+            return Err(FileError::at(
+                file,
+                expect.referenced,
+                "a valid body has no `reason`",
+            ));
+        }
+        (Some(false), None) => {
+            return Err(FileError::at(
+                file,
+                expect.referenced,
+                "`valid: false` needs `reason: {keyword, pointer}`",
+            ));
+        }
+        (None, _) => {
+            return Err(FileError::at(
+                file,
+                expect.referenced,
+                "`expect.valid` is missing",
+            ));
+        }
+    };
+    let spec_at = spec.referenced;
+    let spec = spec.value;
+    let judge = match (spec.schema, spec.status) {
+        (Some(name), None) if is_schema(&name.value) => Judge::Schema(name.value),
+        (Some(name), None) => {
+            return Err(FileError::at(
+                file,
+                name.referenced,
+                format!("`document.schema`: unknown schema `{}`", name.value),
+            ));
+        }
+        (None, Some(status)) if (100..=599).contains(&status.value) => Judge::Status(status.value),
+        (None, Some(status)) => {
+            return Err(FileError::at(
+                file,
+                status.referenced,
+                format!("`document.status`: {} is outside 100..599", status.value),
+            ));
+        }
+        _ => {
+            return Err(FileError::at(
+                file,
+                spec_at,
+                "a document names exactly one of `schema` or `status`",
+            ));
+        }
+    };
+    let mut body = spec.body;
+    for (pointer, fill) in &spec.set {
+        let value = fill
+            .value
+            .value()
+            .map_err(|e| FileError::at(file, fill.referenced, format!("`document.set`: {e}")))?;
+        document::set_at(&mut body, pointer.as_str(), value)
+            .map_err(|e| FileError::at(file, fill.referenced, format!("`document.set`: {e}")))?;
+    }
+    for pointer in &spec.remove {
+        document::remove_at(&mut body, pointer.as_str())
+            .map_err(|e| FileError::at(file, spec_at, format!("`document.remove`: {e}")))?;
+    }
+    Ok(Document {
+        judge,
+        body,
+        invalid_because,
+    })
+}
+
 /// Loads every `*.yaml` / `*.yml` file under `dir`, sorted by id. Every broken file is
 /// reported, not just the first.
-pub fn load_dir(dir: &Path) -> Result<Vec<Case>, Vec<FileError>> {
+pub fn load_dir(dir: &Path, is_schema: &dyn Fn(&str) -> bool) -> Result<Vec<Case>, Vec<FileError>> {
     let mut files = Vec::new();
     if let Err(e) = collect_yaml_files(dir, &mut files) {
         return Err(vec![FileError::whole(dir, e.to_string())]);
@@ -79,7 +238,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, Vec<FileError>> {
     let mut cases = Vec::new();
     let mut errors = Vec::new();
     for file in files {
-        match Case::load(case_id(dir, &file), &file) {
+        match Case::load(case_id(dir, &file), &file, is_schema) {
             Ok(case) => cases.push(case),
             Err(e) => errors.push(e),
         }

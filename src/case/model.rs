@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use serde_saphyr::Spanned;
 
+use super::document::{DocumentSpec, Reason};
 use super::status::StatusSet;
 use super::value::{Template, Value};
 use super::variable::Variable;
@@ -14,7 +15,7 @@ use super::variable::Variable;
 /// The path sent when a case gives none; `{task_id}` is the case's task id, percent-encoded.
 pub const DEFAULT_PATH: &str = "/v3/tasks/{task_id}/passphrase";
 
-/// A case file as written.
+/// A case file as written: a request case (`request:`) or a document case (`document:`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CaseFile {
@@ -22,8 +23,29 @@ pub(super) struct CaseFile {
     pub description: Option<String>,
     #[serde(default)]
     pub needs: Vec<Variable>,
-    pub request: RequestSpec,
-    pub expect: Spanned<Expectation>,
+    #[serde(default)]
+    pub request: Option<RequestSpec>,
+    #[serde(default)]
+    pub document: Option<Spanned<DocumentSpec>>,
+    pub expect: Spanned<RawExpectation>,
+}
+
+/// `expect:` as written; which keys apply depends on the kind of case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawExpectation {
+    #[serde(default)]
+    pub status: Option<StatusSet>,
+    #[serde(default)]
+    pub body: BTreeMap<JsonPointer, Spanned<BodyMatch>>,
+    #[serde(default)]
+    pub headers: Vec<HeaderName>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub valid: Option<bool>,
+    #[serde(default)]
+    pub reason: Option<Reason>,
 }
 
 /// The request a case sends.
@@ -60,20 +82,16 @@ fn default_path() -> PathTemplate {
     PathTemplate(DEFAULT_PATH.to_owned())
 }
 
-/// What a case expects of the answer.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// What a request case expects of the answer.
+#[derive(Debug, Clone)]
 pub struct Expectation {
     /// The statuses accepted.
     pub status: StatusSet,
     /// Values at JSON pointers into the body.
-    #[serde(default)]
     pub body: BTreeMap<JsonPointer, Spanned<BodyMatch>>,
     /// Headers that must be present.
-    #[serde(default)]
     pub headers: Vec<HeaderName>,
     /// The media type `Content-Type` must have (parameters such as `charset` aside).
-    #[serde(default)]
     pub content_type: Option<String>,
 }
 
@@ -199,6 +217,18 @@ impl<'de> Deserialize<'de> for HeaderName {
 pub struct JsonPointer(String);
 
 impl JsonPointer {
+    /// A pointer from its text: empty, or starting with `/`.
+    pub fn new(text: impl Into<String>) -> Result<JsonPointer, String> {
+        let text = text.into();
+        if text.is_empty() || text.starts_with('/') {
+            Ok(JsonPointer(text))
+        } else {
+            Err(format!(
+                "`{text}` is not a JSON pointer: it must be empty or start with `/`"
+            ))
+        }
+    }
+
     /// The pointer's text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -217,12 +247,6 @@ impl fmt::Display for JsonPointer {
 
 impl<'de> Deserialize<'de> for JsonPointer {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        if !(text.is_empty() || text.starts_with('/')) {
-            return Err(de::Error::custom(format!(
-                "`{text}` is not a JSON pointer: it must be empty or start with `/`"
-            )));
-        }
-        Ok(JsonPointer(text))
+        JsonPointer::new(String::deserialize(deserializer)?).map_err(de::Error::custom)
     }
 }

@@ -127,9 +127,9 @@ impl Contract {
         &self.manifest
     }
 
-    /// The names of every schema.
-    pub fn schema_names(&self) -> impl Iterator<Item = &str> {
-        self.schemas.keys().map(String::as_str)
+    /// Whether a schema of this name exists.
+    pub fn has_schema(&self, name: &str) -> bool {
+        self.schemas.contains_key(name)
     }
 
     /// Validates `body` against the schema called `name`; `None` if there is no such schema.

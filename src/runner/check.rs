@@ -6,7 +6,8 @@ use std::fmt;
 use serde_json::Value as Json;
 
 use crate::case::{
-    BodyMatch, Expectation, Expected, HeaderName, JsonPointer, StatusSet, Variables,
+    BodyMatch, Document, Expectation, Expected, HeaderName, JsonPointer, Judge, StatusSet,
+    Variables,
 };
 use crate::contract::{BodyVerdict, Contract, Violation};
 use crate::http::Answer;
@@ -184,4 +185,54 @@ fn check_value(
         return Some(format!("{value} differs from {other_value} at {other}"));
     }
     None
+}
+
+/// What is wrong with a document case's verdict, if anything. Against a named schema the
+/// reason must be the only one; against a status, whose manifest row may list several
+/// schemas, it must be among them.
+pub fn check_document(contract: &Contract, document: &Document) -> Option<String> {
+    let violations = match &document.judge {
+        Judge::Schema(name) => contract.validate(name, &document.body)?,
+        Judge::Status(status) => match contract.check_body(*status, &document.body) {
+            BodyVerdict::NoSchema => {
+                return Some(format!("the manifest lists no schema for status {status}"));
+            }
+            BodyVerdict::Valid => Vec::new(),
+            BodyVerdict::Invalid(violations) => violations,
+        },
+    };
+    let listed = || {
+        violations
+            .iter()
+            .map(|v| format!("\n      {v}"))
+            .collect::<String>()
+    };
+    match &document.invalid_because {
+        None if violations.is_empty() => None,
+        None => Some(format!(
+            "expected valid against {}, but:{}",
+            document.judge,
+            listed()
+        )),
+        Some(reason) => {
+            let matches = |v: &Violation| {
+                v.keyword == reason.keyword && v.instance_path == reason.pointer.as_str()
+            };
+            let exact = matches!(document.judge, Judge::Schema(_));
+            if violations.is_empty() {
+                Some(format!(
+                    "expected invalid ({reason}) against {}, but it is valid",
+                    document.judge
+                ))
+            } else if !violations.iter().any(matches) || (exact && !violations.iter().all(matches))
+            {
+                Some(format!(
+                    "expected invalid for {reason} only, but:{}",
+                    listed()
+                ))
+            } else {
+                None
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::TOKEN_HEADER;
 use super::check::Problem;
-use crate::case::Case;
+use crate::case::{Case, Document};
 use crate::http::{Answer, PreparedRequest, TransportError};
 use crate::redact::MASK;
 
@@ -66,6 +66,23 @@ pub(super) fn failure(
             }
         }
     }
+    out
+}
+
+/// The failure message of a document case.
+pub(super) fn document_failure(case: &Case, document: &Document, why: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "case: {} ({})", case.id, case.file.display());
+    if let Some(description) = &case.description {
+        let _ = writeln!(out, "      {description}");
+    }
+    let _ = writeln!(
+        out,
+        "body: {} (checked against {})",
+        excerpt(document.body.to_string().as_bytes()),
+        document.judge
+    );
+    let _ = write!(out, "why:  {why}");
     out
 }
 

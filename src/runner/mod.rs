@@ -12,9 +12,9 @@ use std::sync::Arc;
 use libtest_mimic::{Completion, Failed, Trial};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-pub use check::{Problem, check};
+pub use check::{Problem, check, check_document};
 
-use crate::case::{Case, RequestSpec, Variables};
+use crate::case::{Case, CaseKind, RequestSpec, Variables};
 use crate::contract::Contract;
 use crate::http::{HttpClient, PreparedRequest};
 use crate::redact::Redactor;
@@ -113,14 +113,23 @@ impl Runner {
         if !missing.is_empty() {
             return Outcome::Ignored(format!("the target provides no {}", missing.join(", ")));
         }
-        let request = prepare(&self.target, &case.request);
+        let (request, expect) = match &case.kind {
+            CaseKind::Request { request, expect } => (request, expect),
+            CaseKind::Document(document) => {
+                return match check_document(&self.contract, document) {
+                    None => Outcome::Passed,
+                    Some(why) => Outcome::Failed(message::document_failure(case, document, &why)),
+                };
+            }
+        };
+        let request = prepare(&self.target, request);
         let result = self.runtime.block_on(self.client.send(&request));
         let problems = match &result {
             Ok(answer) => {
                 if let Ok(body) = serde_json::from_slice(&answer.body) {
                     self.redactor.learn_passphrases(&body);
                 }
-                check(&self.contract, &case.expect, variables, answer)
+                check(&self.contract, expect, variables, answer)
             }
             Err(_) => Vec::new(),
         };

@@ -64,6 +64,17 @@ pub fn schemas_dir() -> PathBuf {
     root().join("schemas")
 }
 
+/// The shipped contract.
+pub fn contract() -> Contract {
+    Contract::load(&schemas_dir()).expect("the shipped schemas load")
+}
+
+/// Loads the cases in `dir`, schema names checked against the shipped contract.
+pub fn load_cases(dir: &Path) -> Result<Vec<Case>, Vec<sms_conformance::yaml::FileError>> {
+    let contract = contract();
+    case::load_dir(dir, &|name| contract.has_schema(name))
+}
+
 /// The mock's behaviour as a wiremock responder, after `tweak`, with an optional delay.
 struct Stub {
     fixture: Fixture,
@@ -133,8 +144,8 @@ impl Harness {
     pub fn new() -> Harness {
         Harness {
             runtime: tokio::runtime::Runtime::new().expect("a runtime"),
-            contract: Arc::new(Contract::load(&schemas_dir()).expect("the shipped schemas load")),
-            cases: case::load_dir(&cases_dir()).expect("the shipped cases load"),
+            contract: Arc::new(contract()),
+            cases: load_cases(&cases_dir()).expect("the shipped cases load"),
         }
     }
 
