@@ -16,6 +16,7 @@ use crate::mock::{self, Fixture};
 use crate::redact::Redactor;
 use crate::runner::{Runner, Target};
 use crate::yaml::FileError;
+use crate::{coverage, generate};
 
 /// Exit code when the arguments, case files, schemas or fixture are unusable (nothing was sent).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -41,6 +42,19 @@ struct Cli {
 enum Command {
     /// Serve the faithful mock until Ctrl-C.
     Mock(MockArgs),
+    /// Write the boundary cases derived from the schemas into <cases>/generated/.
+    Generate(GenerateArgs),
+    /// List every constraint of the contract and the cases that exercise it.
+    Coverage(SuiteArgs),
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
+    /// Write nothing; exit 1 when the generated cases are out of date.
+    #[arg(long)]
+    check: bool,
 }
 
 /// Where the cases and the contract live.
@@ -138,6 +152,8 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
     };
     let result = match cli.command {
         Some(Command::Mock(args)) => serve_mock(&args),
+        Some(Command::Generate(args)) => generate(&args),
+        Some(Command::Coverage(args)) => coverage(&args),
         None => run(&cli.run),
     };
     result.unwrap_or_else(|message| {
@@ -154,10 +170,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 fn run(args: &RunArgs) -> Result<ExitCode, String> {
-    let (contract, cases) = load_suite(&args.suite).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("nothing was sent; fix these first:\n{}", lines.join("\n"))
-    })?;
+    let (contract, cases) =
+        load_suite(&args.suite).map_err(|e| format!("nothing was sent; {e}"))?;
     let runtime = runtime()?;
     let (target, redactor) = match &args.base_url {
         Some(url) => external_target(url, args)?,
@@ -175,6 +189,49 @@ fn run(args: &RunArgs) -> Result<ExitCode, String> {
     Ok(conclusion.exit_code())
 }
 
+fn generate(args: &GenerateArgs) -> Result<ExitCode, String> {
+    let contract = Contract::load(&args.suite.schemas).map_err(|e| e.to_string())?;
+    let files = generate::generate(&contract);
+    let cases = &args.suite.cases;
+    if args.check {
+        let differences = generate::differences(cases, &files)
+            .map_err(|e| format!("cannot read {}: {e}", cases.display()))?;
+        if differences.is_empty() {
+            println!("{} generated cases are up to date", files.len());
+            return Ok(ExitCode::SUCCESS);
+        }
+        for difference in &differences {
+            println!(
+                "{}: {}",
+                cases.join(&difference.path).display(),
+                difference.what
+            );
+        }
+        println!(
+            "generated cases are out of date with the schemas: run `sms-conformance generate`"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    generate::write(cases, &files).map_err(|e| format!("cannot write {}: {e}", cases.display()))?;
+    println!(
+        "wrote {} generated cases under {}",
+        files.len(),
+        cases.join(generate::GENERATED_DIR).display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn coverage(args: &SuiteArgs) -> Result<ExitCode, String> {
+    let (contract, cases) = load_suite(args)?;
+    let report = coverage::Coverage::of(&contract, &cases);
+    print!("{report}");
+    Ok(if report.is_complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 /// The fixture in `file`, or the built-in one.
 fn load_fixture(file: Option<&Path>) -> Result<Fixture, String> {
     match file {
@@ -183,8 +240,15 @@ fn load_fixture(file: Option<&Path>) -> Result<Fixture, String> {
     }
 }
 
-/// Loads and checks the contract and every case; all errors together.
-fn load_suite(args: &SuiteArgs) -> Result<(Contract, Vec<case::Case>), Vec<FileError>> {
+/// Loads and checks the contract and every case; all errors together, one a line.
+fn load_suite(args: &SuiteArgs) -> Result<(Contract, Vec<case::Case>), String> {
+    load_all(args).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("fix these first:\n{}", lines.join("\n"))
+    })
+}
+
+fn load_all(args: &SuiteArgs) -> Result<(Contract, Vec<case::Case>), Vec<FileError>> {
     match Contract::load(&args.schemas) {
         Ok(contract) => {
             let cases = case::load_dir(&args.cases, &|name| contract.has_schema(name))?;

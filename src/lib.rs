@@ -19,6 +19,8 @@
 pub mod case;
 pub mod cli;
 pub mod contract;
+pub mod coverage;
+pub mod generate;
 pub mod http;
 pub mod mock;
 pub mod redact;

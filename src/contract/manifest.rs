@@ -1,25 +1,66 @@
 //! `schemas/manifest.yaml`: which schema applies to which status.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::case::StatusPattern;
+use crate::case::{HeaderName, StatusPattern, StatusSet};
 use crate::yaml::{self, FileError};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
     content_type: String,
+    #[serde(default)]
+    required_headers: Vec<HeaderName>,
     responses: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    request: BTreeMap<RequestField, Spanned<RequestLimit>>,
+}
+
+/// A request value whose length the page limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestField {
+    /// The `task_id` path parameter.
+    TaskId,
+    /// The `X-Auth-Token` header.
+    Token,
+}
+
+impl RequestField {
+    /// Its name in case files.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestField::TaskId => "task_id",
+            RequestField::Token => "token",
+        }
+    }
+}
+
+/// A documented length range, and the answers it calls for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestLimit {
+    /// The shortest allowed length, in characters.
+    pub min_length: u64,
+    /// The longest allowed length, in characters.
+    pub max_length: u64,
+    /// The statuses accepted when the length is allowed.
+    pub within: StatusSet,
+    /// The statuses accepted when it is not (never 200).
+    pub outside: StatusSet,
 }
 
 /// The manifest, checked against the schemas that exist.
 #[derive(Debug, Clone)]
 pub struct Manifest {
+    file: PathBuf,
     content_type: String,
+    required_headers: Vec<HeaderName>,
+    request: BTreeMap<RequestField, RequestLimit>,
     /// Exact codes first, then classes: the first row that matches applies.
     rows: Vec<(StatusPattern, Vec<String>)>,
 }
@@ -52,10 +93,47 @@ impl Manifest {
             rows.push((pattern, names.value.into_iter().map(|n| n.value).collect()));
         }
         rows.sort_by_key(|(pattern, _)| matches!(pattern, StatusPattern::Class(_)));
+        let mut request = BTreeMap::new();
+        for (field, limit) in parsed.request {
+            if limit.value.outside.matches(200) || limit.value.min_length > limit.value.max_length {
+                return Err(FileError::at(
+                    file,
+                    limit.referenced,
+                    format!(
+                        "request `{}`: `outside` must not accept 200, and min_length ≤ max_length",
+                        field.name()
+                    ),
+                ));
+            }
+            request.insert(field, limit.value);
+        }
         Ok(Manifest {
+            file: file.to_owned(),
             content_type: parsed.content_type,
+            required_headers: parsed.required_headers,
+            request,
             rows,
         })
+    }
+
+    /// The file it was read from.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// Headers every answer must carry.
+    pub fn required_headers(&self) -> &[HeaderName] {
+        &self.required_headers
+    }
+
+    /// The documented length limits of the request's values.
+    pub fn request_limits(&self) -> &BTreeMap<RequestField, RequestLimit> {
+        &self.request
+    }
+
+    /// The status patterns that have a row, in the order they are matched.
+    pub fn statuses(&self) -> impl Iterator<Item = StatusPattern> + '_ {
+        self.rows.iter().map(|(pattern, _)| *pattern)
     }
 
     /// The media type every schema-checked answer must have.

@@ -1,16 +1,18 @@
 //! The contract as data: the JSON Schemas in `schemas/` and the manifest that says which of
 //! them applies to which status. Each schema is compiled once and shared.
 
+mod constraints;
 mod manifest;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jsonschema::Validator;
 use serde_json::Value as Json;
 
-pub use manifest::Manifest;
+pub use constraints::{Constraint, Rule, schema_name_of_ref};
+pub use manifest::{Manifest, RequestField, RequestLimit};
 
 use crate::yaml::FileError;
 
@@ -22,9 +24,11 @@ pub const SCHEMA_SUFFIX: &str = ".schema.json";
 /// files; nothing is ever fetched (the validators are built offline).
 const BASE_URI: &str = "file:///sms-conformance/schemas/";
 
-/// A compiled schema.
+/// A compiled schema, with its source.
 struct Schema {
     validator: Validator,
+    file: PathBuf,
+    json: Json,
 }
 
 /// The compiled contract: every schema, and the manifest.
@@ -116,7 +120,14 @@ impl Contract {
                 .offline()
                 .build(json)
                 .map_err(|e| FileError::whole(path, format!("not a valid schema: {e}")))?;
-            schemas.insert(name.clone(), Schema { validator });
+            schemas.insert(
+                name.clone(),
+                Schema {
+                    validator,
+                    file: path.clone(),
+                    json: json.clone(),
+                },
+            );
         }
         let manifest = Manifest::load(&dir.join(MANIFEST_FILE), |name| schemas.contains_key(name))?;
         Ok(Contract { schemas, manifest })
@@ -125,6 +136,16 @@ impl Contract {
     /// The manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// The source of the schema called `name`: its file and its JSON.
+    pub fn schema_source(&self, name: &str) -> Option<(&Path, &Json)> {
+        self.schemas.get(name).map(|s| (s.file.as_path(), &s.json))
+    }
+
+    /// The names of every schema, sorted.
+    pub fn schema_names(&self) -> impl Iterator<Item = &str> {
+        self.schemas.keys().map(String::as_str)
     }
 
     /// Whether a schema of this name exists.

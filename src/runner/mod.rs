@@ -129,7 +129,7 @@ impl Runner {
                 if let Ok(body) = serde_json::from_slice(&answer.body) {
                     self.redactor.learn_passphrases(&body);
                 }
-                check(&self.contract, expect, variables, answer)
+                check(&self.contract, expect, variables, &request.method, answer)
             }
             Err(_) => Vec::new(),
         };

@@ -142,10 +142,15 @@ pub struct Harness {
 impl Harness {
     /// Loads the shipped suite.
     pub fn new() -> Harness {
+        Harness::with_cases(&cases_dir())
+    }
+
+    /// Loads the cases in `dir`, with the shipped contract.
+    pub fn with_cases(dir: &Path) -> Harness {
         Harness {
             runtime: tokio::runtime::Runtime::new().expect("a runtime"),
             contract: Arc::new(contract()),
-            cases: load_cases(&cases_dir()).expect("the shipped cases load"),
+            cases: load_cases(dir).expect("the cases load"),
         }
     }
 

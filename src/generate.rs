@@ -1,0 +1,442 @@
+//! `sms-conformance generate`: boundary cases derived from the contract, one file each,
+//! under `cases/generated/`. Response limits become document cases; the request's documented
+//! lengths (the manifest's `request`) become request cases. Output is deterministic, so
+//! `generate --check` can tell when the files are out of date with the schemas.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value as Json, json};
+
+use crate::case::{StatusPattern, StatusSet};
+use crate::contract::{Constraint, Contract, RequestField, RequestLimit, Rule, schema_name_of_ref};
+
+/// The folder, under the cases folder, that generated cases live in.
+pub const GENERATED_DIR: &str = "generated";
+
+/// The generated files: path under the cases folder → content.
+pub type Generated = BTreeMap<PathBuf, String>;
+
+/// Every generated case for `contract`.
+pub fn generate(contract: &Contract) -> Generated {
+    let mut files = Generated::new();
+    for constraint in contract.constraints() {
+        for case in document_cases(contract, &constraint) {
+            let path = Path::new(GENERATED_DIR)
+                .join(&constraint.schema)
+                .join(format!("{}.yaml", case.name));
+            files.insert(path, case.render(contract, &constraint));
+        }
+    }
+    let manifest_file = file_name(contract.manifest().file());
+    for (field, limit) in contract.manifest().request_limits() {
+        for length in boundary_lengths(limit) {
+            let path = Path::new(GENERATED_DIR)
+                .join("request")
+                .join(format!("{}.length-{length}.yaml", field.name()));
+            files.insert(path, request_case(&manifest_file, *field, limit, length));
+        }
+    }
+    files
+}
+
+/// Writes `files` under `cases_dir`, removing generated files that are no longer generated.
+pub fn write(cases_dir: &Path, files: &Generated) -> std::io::Result<()> {
+    for stale in differences(cases_dir, files)?
+        .into_iter()
+        .filter_map(|d| d.stale)
+    {
+        std::fs::remove_file(cases_dir.join(stale))?;
+    }
+    for (path, content) in files {
+        let target = cases_dir.join(path);
+        if std::fs::read_to_string(&target).ok().as_deref() != Some(content) {
+            std::fs::create_dir_all(target.parent().unwrap_or(cases_dir))?;
+            std::fs::write(&target, content)?;
+        }
+    }
+    Ok(())
+}
+
+/// One way the files on disk differ from what `generate` would write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The path under the cases folder.
+    pub path: PathBuf,
+    /// Set when the file exists but is no longer generated.
+    pub stale: Option<PathBuf>,
+    /// What is wrong, in words.
+    pub what: &'static str,
+}
+
+/// How `cases_dir/generated` differs from `files`; empty when up to date.
+pub fn differences(cases_dir: &Path, files: &Generated) -> std::io::Result<Vec<Difference>> {
+    let mut on_disk = Vec::new();
+    let root = cases_dir.join(GENERATED_DIR);
+    if root.is_dir() {
+        collect(&root, &mut on_disk)?;
+    }
+    let mut found = Vec::new();
+    for path in &on_disk {
+        let relative = path.strip_prefix(cases_dir).unwrap_or(path).to_owned();
+        if !files.contains_key(&relative) {
+            found.push(Difference {
+                path: relative.clone(),
+                stale: Some(relative),
+                what: "no longer generated",
+            });
+        }
+    }
+    for (path, content) in files {
+        match std::fs::read_to_string(cases_dir.join(path)) {
+            Err(_) => found.push(Difference {
+                path: path.clone(),
+                stale: None,
+                what: "missing",
+            }),
+            Ok(text) if text != *content => found.push(Difference {
+                path: path.clone(),
+                stale: None,
+                what: "out of date",
+            }),
+            Ok(_) => {}
+        }
+    }
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(found)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    format!(
+        "schemas/{}",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    )
+}
+
+/// A generated document case, before rendering.
+struct DocumentCase {
+    name: String,
+    description: String,
+    edit: Edit,
+    invalid: bool,
+}
+
+/// The one change made to the schema's example body.
+enum Edit {
+    /// Put a value, written as a `set` fill (`{text: N}`, `{items: N, of: X}`, `{json: X}`).
+    Set(String, String),
+    /// Remove the value at this pointer.
+    Remove(String),
+}
+
+impl DocumentCase {
+    fn render(&self, contract: &Contract, constraint: &Constraint) -> String {
+        let (file, json) = contract
+            .schema_source(&constraint.schema)
+            .expect("constraints name existing schemas");
+        let pointer = concrete(constraint.own_pattern());
+        let limit = constraint
+            .rule
+            .limit()
+            .map(|l| format!(", limit {l}"))
+            .unwrap_or_default();
+        let mut out = format!(
+            "# Generated by `sms-conformance generate` from {}: do not edit.\n\
+             # Source: schema {}, at {}, keyword {}{limit}; body pointer {}.\n",
+            file_name(file),
+            constraint.schema,
+            if constraint.location.is_empty() {
+                "the root"
+            } else {
+                &constraint.location
+            },
+            constraint.rule.keyword(),
+            display_pointer(&pointer),
+        );
+        out.push_str(&format!("description: {}\n", quote(&self.description)));
+        out.push_str(&format!("document:\n  schema: {}\n", constraint.schema));
+        out.push_str(&format!("  body: {}\n", example(contract, json, 0)));
+        match &self.edit {
+            Edit::Set(at, fill) => out.push_str(&format!("  set:\n    {}: {fill}\n", quote(at))),
+            Edit::Remove(at) => out.push_str(&format!("  remove: [{}]\n", quote(at))),
+        }
+        if self.invalid {
+            let at = match &self.edit {
+                Edit::Remove(removed) => removed
+                    .rsplit_once('/')
+                    .map(|(parent, _)| parent)
+                    .unwrap_or_default(),
+                Edit::Set(..) => pointer.as_str(),
+            };
+            out.push_str(&format!(
+                "expect:\n  valid: false\n  reason: {{keyword: {}, pointer: {}}}\n",
+                constraint.rule.keyword(),
+                quote(at)
+            ));
+        } else {
+            out.push_str("expect:\n  valid: true\n");
+        }
+        out
+    }
+}
+
+/// The cases at and past a constraint's limit.
+fn document_cases(contract: &Contract, constraint: &Constraint) -> Vec<DocumentCase> {
+    let pointer = concrete(constraint.own_pattern());
+    let shown = display_pointer(&pointer);
+    let keyword = constraint.rule.keyword();
+    let sized = |count: u64, invalid: bool, what: &str| {
+        let fill = match constraint.rule {
+            Rule::MinItems(_) | Rule::MaxItems(_) => {
+                let of = item_example(contract, constraint).unwrap_or_else(|| json!("x"));
+                format!("{{items: {count}, of: {of}}}")
+            }
+            _ => format!("{{text: {count}}}"),
+        };
+        DocumentCase {
+            name: format!("{}.{keyword}-{count}", slug(constraint.own_pattern())),
+            description: format!(
+                "{shown} {what}: {}",
+                if invalid { "invalid" } else { "valid" }
+            ),
+            edit: Edit::Set(pointer.clone(), fill),
+            invalid,
+        }
+    };
+    let unit = |rule: &Rule| {
+        if matches!(rule, Rule::MinItems(_) | Rule::MaxItems(_)) {
+            "items"
+        } else {
+            "characters"
+        }
+    };
+    match &constraint.rule {
+        Rule::MaxLength(max) | Rule::MaxItems(max) => {
+            let unit = unit(&constraint.rule);
+            vec![
+                sized(
+                    *max,
+                    false,
+                    &format!("with {max} {unit}, the most {keyword} allows"),
+                ),
+                sized(
+                    max + 1,
+                    true,
+                    &format!("with {} {unit}, one past {keyword} {max}", max + 1),
+                ),
+            ]
+        }
+        Rule::MinLength(min) | Rule::MinItems(min) => {
+            let unit = unit(&constraint.rule);
+            let mut cases = vec![sized(
+                *min,
+                false,
+                &format!("with {min} {unit}, the fewest {keyword} allows"),
+            )];
+            if *min > 0 {
+                cases.push(sized(
+                    min - 1,
+                    true,
+                    &format!("with {} {unit}, one under {keyword} {min}", min - 1),
+                ));
+            }
+            cases
+        }
+        Rule::Type(ty) => vec![DocumentCase {
+            name: format!("{}.type", slug(constraint.own_pattern())),
+            description: format!("{shown} that is not of type {ty}: invalid"),
+            edit: Edit::Set(pointer.clone(), format!("{{json: {}}}", wrong_type(ty))),
+            invalid: true,
+        }],
+        Rule::Required(name) => vec![DocumentCase {
+            name: format!("{}.required-{name}", slug(constraint.own_pattern())),
+            description: format!("{shown} without the required `{name}`: invalid"),
+            edit: Edit::Remove(format!("{pointer}/{name}")),
+            invalid: true,
+        }],
+        Rule::Forbidden => vec![DocumentCase {
+            name: format!("{}.forbidden", slug(constraint.own_pattern())),
+            description: format!("{shown} present, which this schema does not allow: invalid"),
+            edit: Edit::Set(pointer.clone(), "{json: \"x\"}".to_owned()),
+            invalid: true,
+        }],
+    }
+}
+
+/// A value of some other type than `ty`.
+fn wrong_type(ty: &str) -> Json {
+    match ty {
+        "string" => json!(0),
+        _ => json!("x"),
+    }
+}
+
+/// An example item for an array constraint: the example of the array's `items` schema.
+fn item_example(contract: &Contract, constraint: &Constraint) -> Option<Json> {
+    let (_, schema) = contract.schema_source(&constraint.schema)?;
+    let items = schema.pointer(&constraint.location)?.get("items")?;
+    Some(example(contract, items, 0))
+}
+
+/// The smallest valid example of a schema with every allowed property present, so that
+/// every body pointer the schema constrains exists.
+fn example(contract: &Contract, schema: &Json, depth: usize) -> Json {
+    let Json::Object(map) = schema else {
+        return Json::Null;
+    };
+    if depth > 16 {
+        return Json::Null;
+    }
+    if let Some(target) = map
+        .get("$ref")
+        .and_then(Json::as_str)
+        .and_then(schema_name_of_ref)
+        && let Some((_, json)) = contract.schema_source(target)
+    {
+        return example(contract, json, depth + 1);
+    }
+    let size = |min: &str, max: &str| {
+        let low = map.get(min).and_then(Json::as_u64).unwrap_or(0).max(1);
+        map.get(max)
+            .and_then(Json::as_u64)
+            .map_or(low, |high| low.min(high))
+    };
+    match map.get("type").and_then(Json::as_str) {
+        Some("object") => {
+            let properties = map
+                .get("properties")
+                .and_then(Json::as_object)
+                .into_iter()
+                .flatten();
+            let allowed = properties.filter(|(_, sub)| **sub != Json::Bool(false));
+            Json::Object(
+                allowed
+                    .map(|(name, sub)| (name.clone(), example(contract, sub, depth + 1)))
+                    .collect(),
+            )
+        }
+        Some("array") => {
+            let item = map
+                .get("items")
+                .map_or(json!("x"), |items| example(contract, items, depth + 1));
+            Json::Array(vec![item; size("minItems", "maxItems") as usize])
+        }
+        Some("string") => Json::String("x".repeat(size("minLength", "maxLength") as usize)),
+        Some("integer" | "number") => json!(0),
+        Some("boolean") => json!(false),
+        _ => Json::Null,
+    }
+}
+
+/// A pattern with every `*` made index 0.
+fn concrete(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|segment| if segment == "*" { "0" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A file-name form of a pattern: `/details/*/error_code` → `details.items.error_code`.
+fn slug(pattern: &str) -> String {
+    if pattern.is_empty() {
+        return "body".to_owned();
+    }
+    pattern
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| if s == "*" { "items" } else { s })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn display_pointer(pointer: &str) -> String {
+    if pointer.is_empty() {
+        "the body".to_owned()
+    } else {
+        format!("`{pointer}`")
+    }
+}
+
+/// A YAML double-quoted string (JSON's quoting is valid YAML).
+fn quote(text: &str) -> String {
+    Json::String(text.to_owned()).to_string()
+}
+
+/// The lengths a limit is tested at: under, at and over each end.
+fn boundary_lengths(limit: &RequestLimit) -> Vec<u64> {
+    let mut lengths = vec![limit.min_length, limit.max_length, limit.max_length + 1];
+    if limit.min_length > 0 {
+        lengths.push(limit.min_length - 1);
+    }
+    lengths.sort_unstable();
+    lengths.dedup();
+    lengths
+}
+
+fn yaml_status(set: &StatusSet) -> String {
+    let items: Vec<String> = set
+        .patterns()
+        .iter()
+        .map(|p| match p {
+            StatusPattern::Code(code) => code.to_string(),
+            StatusPattern::Class(_) => quote(&p.to_string()),
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn request_case(
+    manifest_file: &str,
+    field: RequestField,
+    limit: &RequestLimit,
+    length: u64,
+) -> String {
+    let (min, max) = (limit.min_length, limit.max_length);
+    let allowed = (min..=max).contains(&length);
+    let name = field.name();
+    let mut out = format!(
+        "# Generated by `sms-conformance generate` from {manifest_file}: do not edit.\n\
+         # Source: request `{name}`, minLength {min} and maxLength {max}; this case: length {length}.\n"
+    );
+    let description = if allowed {
+        format!(
+            "A {name} of {length} characters is within {min}..{max}, so it is not refused for its length."
+        )
+    } else {
+        format!(
+            "A {name} of {length} characters is outside {min}..{max}: refused with an error body, never 200."
+        )
+    };
+    out.push_str(&format!("description: {}\nrequest:\n", quote(&description)));
+    let generated = format!("{{repeat: \"a\", count: {length}}}");
+    match field {
+        RequestField::TaskId => {
+            out.push_str(&format!("  task_id: {generated}\n  token: ${{token}}\n"))
+        }
+        RequestField::Token => {
+            out.push_str(&format!("  task_id: ${{task_id}}\n  token: {generated}\n"))
+        }
+    }
+    let status = if allowed {
+        &limit.within
+    } else {
+        &limit.outside
+    };
+    out.push_str(&format!("expect:\n  status: {}\n", yaml_status(status)));
+    out
+}

@@ -1,0 +1,125 @@
+//! Document cases: the verdict and its reason must both match, or the case fails; and a
+//! document that cannot be built is refused with its place.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Harness;
+use rstest::rstest;
+use sms_conformance::Outcome;
+
+const OK_200: &str = r#"{"task_id": "t", "passphrase": "p"}"#;
+
+/// Runs one document case written as `document` + `expect` YAML; `None` when it passes.
+fn run(document: &str, expect: &str) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("d.yaml"),
+        format!("document:\n{document}expect:\n{expect}"),
+    )
+    .unwrap();
+    let harness = Harness::with_cases(dir.path());
+    // Document cases need no endpoint: an address nothing listens on proves it.
+    match harness.run("http://127.0.0.1:9", "d", Duration::from_secs(1)) {
+        Outcome::Passed => None,
+        Outcome::Failed(message) => Some(message),
+        Outcome::Ignored(reason) => panic!("ignored: {reason}"),
+    }
+}
+
+#[rstest]
+#[case::valid_as_expected(&format!("  schema: passphrase\n  body: {OK_200}\n"), "  valid: true\n", None)]
+#[case::invalid_as_expected(
+    &format!("  schema: passphrase\n  body: {OK_200}\n  set:\n    /passphrase: {{text: 256}}\n"),
+    "  valid: false\n  reason: {keyword: maxLength, pointer: /passphrase}\n",
+    None
+)]
+#[case::invalid_but_expected_valid(
+    &format!("  schema: passphrase\n  body: {OK_200}\n  set:\n    /passphrase: {{text: 256}}\n"),
+    "  valid: true\n",
+    Some("expected valid against schema passphrase, but:\n      /passphrase: value is longer than 255 characters")
+)]
+#[case::valid_but_expected_invalid(
+    &format!("  schema: passphrase\n  body: {OK_200}\n"),
+    "  valid: false\n  reason: {keyword: maxLength, pointer: /passphrase}\n",
+    Some("expected invalid (maxLength at `/passphrase`) against schema passphrase, but it is valid")
+)]
+#[case::invalid_for_another_reason(
+    &format!("  schema: passphrase\n  body: {OK_200}\n  set:\n    /passphrase: {{text: 256}}\n"),
+    "  valid: false\n  reason: {keyword: maxLength, pointer: /task_id}\n",
+    Some("expected invalid for maxLength at `/task_id` only, but:")
+)]
+#[case::invalid_for_two_reasons(
+    &format!("  schema: passphrase\n  body: {OK_200}\n  set:\n    /passphrase: {{text: 256}}\n    /task_id: {{text: 256}}\n"),
+    "  valid: false\n  reason: {keyword: maxLength, pointer: /passphrase}\n",
+    Some("expected invalid for maxLength at `/passphrase` only")
+)]
+#[case::status_judge_reason_among_alternatives(
+    "  status: 400\n  body: {error_code: x, error_msg: y, error_param: []}\n",
+    "  valid: false\n  reason: {keyword: minItems, pointer: /error_param}\n",
+    None
+)]
+#[case::status_without_schema(
+    "  status: 500\n  body: {}\n",
+    "  valid: true\n",
+    Some("the manifest lists no schema for status 500")
+)]
+fn a_document_case_passes_only_with_the_expected_verdict_and_reason(
+    #[case] document: &str,
+    #[case] expect: &str,
+    #[case] failure: Option<&str>,
+) {
+    match (run(document, expect), failure) {
+        (None, None) => {}
+        (Some(message), Some(expected)) => assert!(
+            message.contains(expected),
+            "`{expected}` not in:\n{message}"
+        ),
+        (got, expected) => panic!("expected failure {expected:?}, got {got:?}"),
+    }
+}
+
+#[rstest]
+#[case::unknown_schema(
+    "document:\n  schema: passphrases\n  body: {}\nexpect:\n  valid: true\n",
+    "d.yaml:2:11: `document.schema`: unknown schema `passphrases`"
+)]
+#[case::schema_and_status(
+    "document:\n  schema: passphrase\n  status: 200\n  body: {}\nexpect:\n  valid: true\n",
+    "exactly one of `schema` or `status`"
+)]
+#[case::missing_parent(
+    "document:\n  schema: passphrase\n  body: {}\n  set:\n    /a/b: {text: 1}\nexpect:\n  valid: true\n",
+    "`/a/b`: `/a` is not in the body"
+)]
+#[case::two_fills(
+    "document:\n  schema: passphrase\n  body: {}\n  set:\n    /a: {text: 1, json: 2}\nexpect:\n  valid: true\n",
+    "give exactly one of"
+)]
+#[case::invalid_without_reason(
+    "document:\n  schema: passphrase\n  body: {}\nexpect:\n  valid: false\n",
+    "`valid: false` needs `reason"
+)]
+#[case::status_in_a_document_case(
+    "document:\n  schema: passphrase\n  body: {}\nexpect:\n  status: 200\n",
+    "a document case expects `valid`"
+)]
+#[case::valid_in_a_request_case(
+    "request:\n  task_id: x\nexpect:\n  status: 200\n  valid: true\n",
+    "belong to document cases"
+)]
+#[case::neither_kind(
+    "expect:\n  valid: true\n",
+    "a case needs `request` (sent to the target) or `document`"
+)]
+fn a_document_that_cannot_be_built_is_refused(#[case] content: &str, #[case] expected: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.yaml"), content).unwrap();
+    let errors = common::load_cases(dir.path()).unwrap_err();
+    let message = errors[0].to_string();
+    assert!(
+        message.contains(expected),
+        "`{expected}` not in `{message}`"
+    );
+}
