@@ -3,6 +3,10 @@
 
 use std::time::Duration;
 
+/// The most bytes of response headers accepted: real gateways send well under 8 KiB, and
+/// nothing in the contract needs more.
+pub const HEADER_CAP: usize = 64 * 1024;
+
 /// A request ready to send.
 #[derive(Debug, Clone)]
 pub struct PreparedRequest {
@@ -42,6 +46,8 @@ pub enum TransportError {
         /// The cap, in bytes.
         cap: usize,
     },
+    /// The headers were larger than [`HEADER_CAP`].
+    HeadersTooLarge(usize),
     /// The request could not be built (a header value that is not allowed, say).
     BadRequest(String),
     /// The connection failed, was reset, or the answer was not HTTP.
@@ -56,6 +62,12 @@ impl std::fmt::Display for TransportError {
             }
             TransportError::BodyTooLarge { cap } => {
                 write!(f, "the body is larger than the cap of {cap} bytes")
+            }
+            TransportError::HeadersTooLarge(size) => {
+                write!(
+                    f,
+                    "the headers take {size} bytes, over the cap of {HEADER_CAP} bytes"
+                )
             }
             TransportError::BadRequest(why) => write!(f, "the request could not be built: {why}"),
             TransportError::Failed(why) => write!(f, "the exchange failed: {why}"),
@@ -114,6 +126,13 @@ impl HttpClient {
         }
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
+        let header_bytes: usize = headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum();
+        if header_bytes > HEADER_CAP {
+            return Err(TransportError::HeadersTooLarge(header_bytes));
+        }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
             if body.len() + chunk.len() > self.body_cap {
@@ -134,9 +153,21 @@ impl HttpClient {
         } else if error.is_builder() {
             TransportError::BadRequest(error_chain(error))
         } else {
-            TransportError::Failed(error_chain(error))
+            TransportError::Failed(with_hint(error_chain(error)))
         }
     }
+}
+
+/// Adds what usually causes the low-level errors a user cannot act on as they stand.
+fn with_hint(message: String) -> String {
+    let hint = if message.contains("invalid HTTP version parsed") {
+        " (the answer is not HTTP/1.x: a garbage or HTTP/0.9 status line, or a TLS port spoken to with http://)"
+    } else if message.contains("InvalidContentType") || message.contains("corrupt message") {
+        " (TLS was refused: is the port plain HTTP? try http://)"
+    } else {
+        ""
+    };
+    message + hint
 }
 
 /// An error and its sources, joined: reqwest's own message alone rarely says what happened.

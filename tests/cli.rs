@@ -320,3 +320,37 @@ async fn the_standalone_mock_serves_until_stopped_and_names_tokens_not_values() 
     );
     child.kill().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_endpoint_fails_each_request_case_in_time_and_the_run_ends_with_the_summary() {
+    let url = common::hostile::raw_server(common::hostile::never_answers).await;
+    let cases = common::load_cases(&common::cases_dir()).unwrap();
+    let requests = cases
+        .iter()
+        .filter(|c| matches!(c.kind, sms_conformance::case::CaseKind::Request { .. }))
+        .count();
+    let documents = cases.len() - requests;
+    let started = std::time::Instant::now();
+    let run = run(
+        &[
+            "--base-url",
+            &url,
+            "--timeout",
+            "300ms",
+            "--test-threads",
+            "32",
+        ],
+        &builtin_env(),
+    )
+    .await;
+    assert_eq!(run.code, 101, "{}", run.all());
+    run.assert_shows(&format!(
+        "test result: FAILED. {documents} passed; {requests} failed"
+    ));
+    run.assert_shows("no complete answer within the timeout of 300ms");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+pub mod hostile;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -157,6 +159,15 @@ impl Harness {
     /// Starts a stub on the harness's runtime.
     pub fn stub(&self, tweak: Tweak, delay: Option<Duration>) -> MockServer {
         self.runtime.block_on(stub_with_delay(tweak, delay))
+    }
+
+    /// Starts a raw TCP server (see [`hostile`]) on the harness's runtime.
+    pub fn raw_server<F, Fut>(&self, serve: F) -> String
+    where
+        F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.block_on(hostile::raw_server(serve))
     }
 
     /// Runs the case `id` against `url`, with the built-in fixture's variables.
