@@ -71,8 +71,15 @@ pub fn parse<T: serde::de::DeserializeOwned>(file: &Path, bytes: &[u8]) -> Resul
         position: Some(line_column(&bytes[..e.valid_up_to()])),
         message: "the file is not valid UTF-8".to_owned(),
     })?;
-    if text.trim().is_empty() {
-        return Err(FileError::whole(file, "the file is empty"));
+    let content = text
+        .lines()
+        .map(str::trim)
+        .any(|line| !line.is_empty() && !line.starts_with('#'));
+    if !content {
+        return Err(FileError::whole(
+            file,
+            "the file is empty (nothing but white space and comments)",
+        ));
     }
     let options = serde_saphyr::options! { strict_booleans: true };
     serde_saphyr::from_str_with_options(text, options).map_err(|e| {

@@ -72,28 +72,6 @@ fn gateway_errors_carry_the_request_id_in_the_body_too() {
     assert_eq!(body["request_id"], "abc");
 }
 
-#[rstest]
-#[case::no_tasks("tasks: []\ntokens: []\n", "`tasks` is empty")]
-#[case::long_task_id(
-    "tasks:\n  - {id: 0123456789012345678901234567890123456, passphrase: p}\ntokens: []\n",
-    "tasks[0].id has 37 characters"
-)]
-#[case::repeated_token(
-    "tasks:\n  - {id: t, passphrase: p}\ntokens:\n  - {name: a, value: v, permitted: true}\n  - {name: b, value: v, permitted: true}\n",
-    "tokens[1] (b) repeats"
-)]
-#[case::unknown_key(
-    "tasks:\n  - {id: t, passphrase: p, owner: me}\ntokens: []\n",
-    "fixture.yaml:2:"
-)]
-fn a_bad_fixture_is_refused_with_the_reason(#[case] content: &str, #[case] expected: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("fixture.yaml");
-    std::fs::write(&file, content).unwrap();
-    let error = Fixture::load(&file).unwrap_err().to_string();
-    assert!(error.contains(expected), "`{expected}` not in `{error}`");
-}
-
 #[test]
 fn the_builtin_fixture_provides_every_variable() {
     let variables = Fixture::builtin().variables();

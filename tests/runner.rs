@@ -98,25 +98,6 @@ fn a_slow_answer_fails_at_the_timeout_not_after_it() {
 }
 
 #[test]
-fn a_refused_connection_fails_the_case_with_the_cause() {
-    let harness = Harness::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let Outcome::Failed(message) = harness.run(
-        &format!("http://127.0.0.1:{port}"),
-        "read/valid-call",
-        Duration::from_secs(5),
-    ) else {
-        panic!("a refused connection passed");
-    };
-    assert!(message.contains("the exchange failed"), "{message}");
-    assert!(message.to_lowercase().contains("refused"), "{message}");
-}
-
-#[test]
 fn the_faithful_behaviour_on_wiremock_passes_every_case() {
     let harness = Harness::new();
     let server = harness.stub(faithful, None);

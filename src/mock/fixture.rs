@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 
 use crate::case::{Variable, Variables};
 use crate::yaml::{self, FileError};
@@ -10,9 +11,16 @@ use crate::yaml::{self, FileError};
 /// The fixture built in, used when no `--fixture` is given.
 pub const DEFAULT_FIXTURE: &str = include_str!("default-fixture.yaml");
 
-/// The mock's tasks and tokens.
-#[derive(Debug, Clone, Deserialize)]
+/// A fixture file as written: entries keep their place for error messages.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct FixtureFile {
+    tasks: Vec<Spanned<Task>>,
+    tokens: Vec<Spanned<Token>>,
+}
+
+/// The mock's tasks and tokens.
+#[derive(Debug, Clone)]
 pub struct Fixture {
     /// The tasks; the first is the target's `${task_id}`.
     pub tasks: Vec<Task>,
@@ -56,48 +64,47 @@ impl Fixture {
         Fixture::parse(file, &bytes)
     }
 
+    /// Parses and checks a fixture; errors name the file, and the line of the entry at fault.
     fn parse(file: &Path, bytes: &[u8]) -> Result<Fixture, FileError> {
-        let fixture: Fixture = yaml::parse(file, bytes)?;
-        fixture
-            .check()
-            .map_err(|message| FileError::whole(file, message))?;
-        Ok(fixture)
-    }
-
-    fn check(&self) -> Result<(), String> {
-        if self.tasks.is_empty() {
-            return Err("`tasks` is empty: the mock needs at least one task".to_owned());
+        let raw: FixtureFile = yaml::parse(file, bytes)?;
+        if raw.tasks.is_empty() {
+            return Err(FileError::whole(
+                file,
+                "`tasks` is empty: the mock needs at least one task",
+            ));
         }
-        for (i, task) in self.tasks.iter().enumerate() {
-            let len = task.id.chars().count();
+        for (i, task) in raw.tasks.iter().enumerate() {
+            let len = task.value.id.chars().count();
             if !(1..=36).contains(&len) {
-                return Err(format!(
-                    "tasks[{i}].id has {len} characters: the API allows 1..36"
-                ));
+                let message = format!("`tasks[{i}].id` has {len} characters: the API allows 1..36");
+                return Err(FileError::at(file, task.referenced, message));
             }
-            if task.passphrase.chars().count() > 255 {
-                return Err(format!("tasks[{i}].passphrase is over 255 characters"));
+            if task.value.passphrase.chars().count() > 255 {
+                let message = format!("`tasks[{i}].passphrase` is over 255 characters");
+                return Err(FileError::at(file, task.referenced, message));
             }
         }
-        for (i, token) in self.tokens.iter().enumerate() {
-            let len = token.value.len();
+        for (i, token) in raw.tokens.iter().enumerate() {
+            let (name, len) = (&token.value.name, token.value.value.len());
             if !(1..=16_384).contains(&len) {
-                return Err(format!(
-                    "tokens[{i}] ({}) has {len} characters: the API allows 1..16,384",
-                    token.name
-                ));
+                let message = format!(
+                    "`tokens[{i}]` ({name}) has {len} characters: the API allows 1..16,384"
+                );
+                return Err(FileError::at(file, token.referenced, message));
             }
-            if self.tokens[..i]
+            let repeats = raw.tokens[..i]
                 .iter()
-                .any(|t| t.value == token.value || t.name == token.name)
-            {
-                return Err(format!(
-                    "tokens[{i}] ({}) repeats another token's name or value",
-                    token.name
-                ));
+                .any(|t| t.value.value == token.value.value || t.value.name == *name);
+            if repeats {
+                let message =
+                    format!("`tokens[{i}]` ({name}) repeats another token's name or value");
+                return Err(FileError::at(file, token.referenced, message));
             }
         }
-        Ok(())
+        Ok(Fixture {
+            tasks: raw.tasks.into_iter().map(|t| t.value).collect(),
+            tokens: raw.tokens.into_iter().map(|t| t.value).collect(),
+        })
     }
 
     /// The task with this id.

@@ -1,0 +1,141 @@
+//! Broken input files stop the run before any request, with an error naming the file, the
+//! line and column, and the key. Each file in `tests/broken/{cases,fixtures}/` is a test; its
+//! expected message is the `.expected` file beside it (`BLESS=1 cargo test --test
+//! broken_files` rewrites them after a deliberate change).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::faithful;
+use rstest::rstest;
+use sms_conformance::Fixture;
+
+fn bless() -> bool {
+    std::env::var("BLESS").is_ok_and(|v| !v.is_empty())
+}
+
+/// Compares `message` with the golden file beside `input`.
+fn assert_golden(input: &Path, message: &str) {
+    let golden = input.with_extension("expected");
+    if bless() {
+        std::fs::write(&golden, format!("{message}\n")).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&golden).unwrap_or_else(|_| panic!("no {}", golden.display()));
+    assert_eq!(message, expected.trim_end(), "{}", input.display());
+}
+
+/// The one error for a cases folder holding `input` alone, with the folder's path removed.
+fn case_error(input: &Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let name = input.file_name().unwrap();
+    std::fs::copy(input, dir.path().join(name)).unwrap();
+    let errors = common::load_cases(dir.path()).expect_err("a broken file must be refused");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    errors[0]
+        .to_string()
+        .replace(&format!("{}/", dir.path().display()), "")
+}
+
+#[rstest]
+fn a_broken_case_file_is_refused_with_its_place(
+    #[files("tests/broken/cases/*.yaml")] input: PathBuf,
+) {
+    assert_golden(&input, &case_error(&input));
+}
+
+#[rstest]
+fn a_broken_fixture_is_refused_with_its_place(
+    #[files("tests/broken/fixtures/*.yaml")] input: PathBuf,
+) {
+    let message = Fixture::load(&input)
+        .expect_err("a broken fixture must be refused")
+        .to_string();
+    let message = message.replace(&format!("{}/", input.parent().unwrap().display()), "");
+    assert_golden(&input, &message);
+}
+
+#[tokio::test]
+async fn broken_case_files_stop_the_run_before_any_request_and_are_all_reported() {
+    let server = common::stub(faithful).await;
+    let dir = tempfile::tempdir().unwrap();
+    let broken = common::root().join("tests/broken/cases");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&broken).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+            count += 1;
+        }
+    }
+    std::fs::write(
+        dir.path().join("good.yaml"),
+        "request:\n  task_id: x\nexpect:\n  status: 404\n",
+    )
+    .unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sms-conformance"))
+        .args([
+            "--base-url",
+            &server.uri(),
+            "--cases",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: nothing was sent; fix these first:"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().filter(|l| l.contains(".yaml")).count(),
+        count,
+        "{stderr}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+    assert!(String::from_utf8_lossy(&output.stdout).is_empty());
+}
+
+#[tokio::test]
+async fn a_broken_fixture_stops_the_run() {
+    let fixture = common::root().join("tests/broken/fixtures/no-tasks.yaml");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sms-conformance"))
+        .current_dir(common::root())
+        .args(["--fixture", fixture.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-tasks.yaml: `tasks` is empty"));
+}
+
+const VALID: &str = "request:\n  task_id: ${task_id}\n  token: ${token}\nexpect:\n  status: 200\n";
+
+#[test]
+fn a_case_id_is_its_path_without_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("auth")).unwrap();
+    std::fs::write(dir.path().join("auth/missing-token.yaml"), VALID).unwrap();
+    std::fs::write(dir.path().join("README.md"), "not a case").unwrap();
+    let cases = common::load_cases(dir.path()).unwrap();
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["auth/missing-token"]);
+}
+
+#[test]
+fn every_broken_file_is_reported_not_just_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), "request: [").unwrap();
+    std::fs::write(dir.path().join("b.yaml"), VALID.replace("token:", "tokn:")).unwrap();
+    std::fs::write(dir.path().join("c.yaml"), VALID).unwrap();
+    assert_eq!(common::load_cases(dir.path()).unwrap_err().len(), 2);
+}
+
+#[test]
+fn the_shipped_cases_all_load() {
+    let cases = common::load_cases(&common::cases_dir()).unwrap();
+    assert!(cases.len() >= 60, "{} cases", cases.len());
+}
