@@ -1,5 +1,6 @@
 //! The command line: run the cases (the default), or serve the mock standalone.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,18 +9,44 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::case::{self, Variable, Variables};
 use crate::contract::Contract;
 use crate::http::HttpClient;
 use crate::mock::{self, Fixture};
 use crate::redact::Redactor;
-use crate::runner::{Runner, Target};
+use crate::report::{self, RunReport};
+use crate::runner::{CaseReport, Outcome, Runner, Target};
 use crate::yaml::FileError;
 use crate::{coverage, generate};
 
+/// Exit code when a case failed (as `cargo test`).
+pub const EXIT_FAILED: u8 = 101;
 /// Exit code when the arguments, case files, schemas or fixture are unusable (nothing was sent).
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code when the target could not be reached at all.
+pub const EXIT_UNREACHABLE: u8 = 3;
+/// Exit code when the reader of the output went away (`| head`), as a shell reports SIGPIPE.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
+/// How many cases run at once when `--test-threads` does not say.
+const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Routes every panic through the redactor; a write to a closed pipe ends the process quietly.
+fn install_panic_hook(redactor: Arc<Redactor>) {
+    std::panic::set_hook(Box::new(move |info| {
+        match panic_report(&redactor, &info.to_string()) {
+            Some(text) => eprintln!("{text}"),
+            None => std::process::exit(i32::from(EXIT_BROKEN_PIPE)),
+        }
+    }));
+}
+
+/// What a panic prints, masked; `None` for a write to a closed pipe, which is not an error.
+fn panic_report(redactor: &Redactor, text: &str) -> Option<String> {
+    let broken_pipe = text.contains("Broken pipe") && text.contains("failed printing");
+    (!broken_pipe).then(|| format!("sms-conformance panicked: {}", redactor.redact(text)))
+}
 
 /// The top-level command line.
 #[derive(Debug, Parser)]
@@ -100,6 +127,18 @@ struct RunArgs {
     /// The most body bytes read from one answer.
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     max_body: usize,
+    /// Write a JUnit XML report here (replaced atomically).
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write a JSON report here (shape: schemas/report/report.schema.json).
+    #[arg(long, value_name = "PATH")]
+    report_json: Option<PathBuf>,
+    /// Print every exchange (method, URL, headers, status, body excerpt) to stderr, secrets masked.
+    #[arg(long)]
+    verbose: bool,
+    /// Print the requests the cases would send, secrets masked, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
 }
@@ -150,14 +189,16 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    let redactor = Arc::new(Redactor::default());
+    install_panic_hook(Arc::clone(&redactor));
     let result = match cli.command {
         Some(Command::Mock(args)) => serve_mock(&args),
         Some(Command::Generate(args)) => generate(&args),
         Some(Command::Coverage(args)) => coverage(&args),
-        None => run(&cli.run),
+        None => run(&cli.run, &redactor),
     };
     result.unwrap_or_else(|message| {
-        eprintln!("error: {message}");
+        eprintln!("error: {}", redactor.redact(&message));
         ExitCode::from(EXIT_BAD_INPUT)
     })
 }
@@ -169,24 +210,107 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-fn run(args: &RunArgs) -> Result<ExitCode, String> {
+fn run(args: &RunArgs, redactor: &Arc<Redactor>) -> Result<ExitCode, String> {
     let (contract, cases) =
         load_suite(&args.suite).map_err(|e| format!("nothing was sent; {e}"))?;
+    let mut libtest = args.libtest.clone();
+    if libtest.color.is_none() && std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        libtest.color = Some(libtest_mimic::ColorSetting::Never);
+    }
+    if libtest.list {
+        let listing = cases
+            .iter()
+            .map(|c| Trial::test(c.id.clone(), || Ok(())))
+            .collect();
+        return Ok(libtest_mimic::run(&libtest, listing).exit_code());
+    }
     let runtime = runtime()?;
-    let (target, redactor) = match &args.base_url {
-        Some(url) => external_target(url, args)?,
-        None => embedded_target(&runtime, load_fixture(args.fixture.as_deref())?)?,
+    let target = match &args.base_url {
+        Some(url) => external_target(url, args, redactor)?,
+        None => embedded_target(&runtime, load_fixture(args.fixture.as_deref())?, redactor)?,
     };
     let client = HttpClient::new(args.timeout, args.max_body)?;
+    let target_url = report::without_credentials(&target.base_url);
     let runner = Arc::new(Runner::new(
         Arc::new(contract),
         target,
         client,
         runtime.handle().clone(),
-        redactor,
+        Arc::clone(redactor),
     ));
-    let conclusion = libtest_mimic::run(&args.libtest, runner.trials(cases));
-    Ok(conclusion.exit_code())
+    let selected: Vec<case::Case> = cases
+        .iter()
+        .filter(|c| !libtest.is_filtered_out(&Trial::test(c.id.clone(), || Ok(()))))
+        .cloned()
+        .collect();
+    if args.dry_run {
+        for case in &selected {
+            println!("{}", runner.describe(case));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let started = chrono::Utc::now();
+    let clock = std::time::Instant::now();
+    let reports = runner.run_all(
+        &selected,
+        libtest.test_threads.unwrap_or(DEFAULT_CONCURRENCY),
+    );
+    let duration = clock.elapsed();
+    if args.verbose {
+        for report in &reports {
+            if let Some(exchange) = &report.exchange {
+                eprintln!("=== {}\n{exchange}", report.id);
+            }
+        }
+    }
+    // The cases have run; libtest-mimic shows their (masked) outcomes.
+    let mut outcomes: HashMap<&str, Outcome> = reports
+        .iter()
+        .map(|r| (r.id.as_str(), r.outcome.clone()))
+        .collect();
+    let trials = cases
+        .iter()
+        .map(|case| {
+            let outcome = outcomes.remove(case.id.as_str()).unwrap_or(Outcome::Passed);
+            Trial::ignorable_test(case.id.clone(), move || match outcome {
+                Outcome::Passed => Ok(Completion::Completed),
+                Outcome::Ignored(reason) => Ok(Completion::ignored_with(reason)),
+                Outcome::Failed(message) => Err(Failed::from(message)),
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&libtest, trials);
+    let run = RunReport {
+        target: target_url,
+        started,
+        duration,
+        cases: reports,
+    };
+    write_reports(args, &run)?;
+    let requests: Vec<&CaseReport> = run.cases.iter().filter(|c| c.request.is_some()).collect();
+    Ok(if !conclusion.has_failed() {
+        ExitCode::SUCCESS
+    } else if !requests.is_empty() && requests.iter().all(|c| c.unreachable) {
+        ExitCode::from(EXIT_UNREACHABLE)
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    })
+}
+
+fn write_reports(args: &RunArgs, run: &RunReport) -> Result<(), String> {
+    let write = |path: &Path, bytes: &[u8]| {
+        report::write_atomically(path, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    if let Some(path) = &args.junit {
+        write(path, report::junit::render(run)?.as_bytes())?;
+    }
+    if let Some(path) = &args.report_json {
+        let json =
+            serde_json::to_vec_pretty(&report::json::render(run)).map_err(|e| e.to_string())?;
+        write(path, &json)?;
+    }
+    Ok(())
 }
 
 fn generate(args: &GenerateArgs) -> Result<ExitCode, String> {
@@ -269,8 +393,9 @@ fn load_all(args: &SuiteArgs) -> Result<(Contract, Vec<case::Case>), Vec<FileErr
 fn embedded_target(
     runtime: &tokio::runtime::Runtime,
     fixture: Fixture,
-) -> Result<(Target, Arc<Redactor>), String> {
-    let redactor = Arc::new(Redactor::new(fixture.secrets()));
+    redactor: &Redactor,
+) -> Result<Target, String> {
+    fixture.secrets().for_each(|secret| redactor.learn(secret));
     let variables = fixture.variables();
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let (addr, serving) = runtime
@@ -281,10 +406,10 @@ fn embedded_target(
         ))
         .map_err(|e| format!("cannot start the embedded mock: {e}"))?;
     runtime.spawn(serving);
-    Ok((Target::new(&format!("http://{addr}"), variables), redactor))
+    Ok(Target::new(&format!("http://{addr}"), variables))
 }
 
-fn external_target(url: &str, args: &RunArgs) -> Result<(Target, Arc<Redactor>), String> {
+fn external_target(url: &str, args: &RunArgs, redactor: &Redactor) -> Result<Target, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("--base-url `{url}`: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("--base-url `{url}` must be http or https"));
@@ -306,8 +431,10 @@ fn external_target(url: &str, args: &RunArgs) -> Result<(Target, Arc<Redactor>),
             variables.set(variable, value);
         }
     }
-    let redactor = Arc::new(Redactor::new(variables.secrets()));
-    Ok((Target::new(url, variables), redactor))
+    variables
+        .secrets()
+        .for_each(|secret| redactor.learn(secret));
+    Ok(Target::new(url, variables))
 }
 
 /// A secret from `file` (surrounding white space trimmed) or else the environment.
@@ -355,4 +482,25 @@ fn serve_mock(args: &MockArgs) -> Result<ExitCode, String> {
         serving.await.map_err(|e| format!("the mock stopped: {e}"))
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_masked_and_a_closed_pipe_is_quiet() {
+        let redactor = Redactor::new(["tok-secret-1"]);
+        let shown = panic_report(
+            &redactor,
+            "panicked at src/x.rs:1:1:\nbad token tok-secret-1",
+        )
+        .unwrap();
+        assert!(
+            !shown.contains("tok-secret-1") && shown.contains("bad token ********"),
+            "{shown}"
+        );
+        let pipe = "panicked at library/std/src/io/stdio.rs:1:1:\nfailed printing to stdout: Broken pipe (os error 32)";
+        assert_eq!(panic_report(&redactor, pipe), None);
+    }
 }

@@ -50,7 +50,9 @@ pub enum TransportError {
     HeadersTooLarge(usize),
     /// The request could not be built (a header value that is not allowed, say).
     BadRequest(String),
-    /// The connection failed, was reset, or the answer was not HTTP.
+    /// No connection could be made (refused, no such host, TLS refused).
+    Unreachable(String),
+    /// The connection was made but failed, was reset, or the answer was not HTTP.
     Failed(String),
 }
 
@@ -70,6 +72,7 @@ impl std::fmt::Display for TransportError {
                 )
             }
             TransportError::BadRequest(why) => write!(f, "the request could not be built: {why}"),
+            TransportError::Unreachable(why) => write!(f, "the target could not be reached: {why}"),
             TransportError::Failed(why) => write!(f, "the exchange failed: {why}"),
         }
     }
@@ -152,6 +155,8 @@ impl HttpClient {
             TransportError::Timeout(self.timeout)
         } else if error.is_builder() {
             TransportError::BadRequest(error_chain(error))
+        } else if error.is_connect() {
+            TransportError::Unreachable(with_hint(error_chain(error)))
         } else {
             TransportError::Failed(with_hint(error_chain(error)))
         }

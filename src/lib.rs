@@ -24,6 +24,7 @@ pub mod generate;
 pub mod http;
 pub mod mock;
 pub mod redact;
+pub mod report;
 pub mod runner;
 pub mod yaml;
 

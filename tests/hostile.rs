@@ -39,7 +39,7 @@ fn connection_refused() {
     fails_with(
         &format!("http://127.0.0.1:{port}"),
         &harness,
-        &["the exchange failed", "refused"],
+        &["the target could not be reached", "refused"],
     );
 }
 
@@ -165,7 +165,7 @@ fn tls_spoken_to_a_plain_port() {
         &url,
         &harness,
         &[
-            "the exchange failed",
+            "the target could not be reached",
             "corrupt message",
             "is the port plain HTTP?",
         ],

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde_json::Value as Json;
 
+use super::Reason;
 use crate::case::{
     BodyMatch, Document, Expectation, Expected, HeaderName, JsonPointer, Judge, StatusSet,
     Variables,
@@ -78,6 +79,34 @@ impl fmt::Display for Problem {
                 Ok(())
             }
             Problem::Body { pointer, detail } => write!(f, "{pointer}: {detail}"),
+        }
+    }
+}
+
+impl Problem {
+    /// The problem as report entries: one per schema violation, one otherwise.
+    pub fn reasons(&self) -> Vec<Reason> {
+        let reason = |check, pointer: Option<&str>| Reason {
+            check,
+            message: self.to_string(),
+            pointer: pointer.map(str::to_owned),
+            keyword: None,
+        };
+        match self {
+            Problem::Status { .. } => vec![reason("status", None)],
+            Problem::ContentType { .. } => vec![reason("content-type", None)],
+            Problem::MissingHeader(_) => vec![reason("header", None)],
+            Problem::NotJson(_) => vec![reason("json", None)],
+            Problem::Body { pointer, .. } => vec![reason("body", Some(pointer.as_str()))],
+            Problem::Schema(violations) => violations
+                .iter()
+                .map(|v| Reason {
+                    check: "schema",
+                    message: v.to_string(),
+                    pointer: Some(v.instance_path.clone()),
+                    keyword: Some(v.keyword.clone()),
+                })
+                .collect(),
         }
     }
 }

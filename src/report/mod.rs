@@ -1,0 +1,86 @@
+//! Reports for CI systems: JUnit XML ([`junit`]) and one JSON document ([`json`], its shape in
+//! `schemas/report/report.schema.json`). Both are built from reports the run has already
+//! masked, and written atomically: a reader sees the old file or the new one, never half.
+
+pub mod json;
+pub mod junit;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::runner::{CaseReport, Outcome};
+
+/// A finished run, masked.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The target, with any credentials in the URL removed.
+    pub target: String,
+    /// When the run started.
+    pub started: DateTime<Utc>,
+    /// How long it took.
+    pub duration: Duration,
+    /// Every case that ran or was ignored, in id order.
+    pub cases: Vec<CaseReport>,
+}
+
+impl RunReport {
+    /// How many cases passed, failed and were ignored.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let count = |f: fn(&Outcome) -> bool| self.cases.iter().filter(|c| f(&c.outcome)).count();
+        (
+            count(|o| matches!(o, Outcome::Passed)),
+            count(|o| matches!(o, Outcome::Failed(_))),
+            count(|o| matches!(o, Outcome::Ignored(_))),
+        )
+    }
+}
+
+/// A case's folder: its id up to the last `/` (`auth/missing-token` → `auth`), or `cases`.
+pub fn folder(id: &str) -> &str {
+    id.rsplit_once('/').map_or("cases", |(folder, _)| folder)
+}
+
+/// `url` without a user name or password.
+pub fn without_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        Err(_) => url.to_owned(),
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_stripped_and_folders_found() {
+        assert_eq!(
+            without_credentials("https://user:pw@host.example/x"),
+            "https://host.example/x"
+        );
+        assert_eq!(
+            folder("generated/request/token.length-0"),
+            "generated/request"
+        );
+        assert_eq!(folder("top"), "cases");
+    }
+}
