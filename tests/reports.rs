@@ -1,0 +1,429 @@
+//! Reports for CI and the one redaction point: JUnit that a parser reads, JSON that its
+//! schema accepts, atomic replacement, exit codes, colour conventions, `--verbose` and
+//! `--dry-run`, and no secret (nor any derived form of one) anywhere in any output.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use base64::Engine;
+use common::{edit_json, faithful, stub};
+use quick_xml::events::Event;
+use serde_json::{Value as Json, json};
+use sms_conformance::Fixture;
+use sms_conformance::mock::MockAnswer;
+use wiremock::Request;
+
+async fn run(args: &[&str], env: &[(&str, String)]) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sms-conformance"));
+    command.current_dir(common::root()).args(args);
+    for name in [
+        "SMS_ENDPOINT",
+        "SMS_TASK_ID",
+        "SMS_TOKEN",
+        "SMS_FORBIDDEN_TOKEN",
+        "NO_COLOR",
+        "CLICOLOR_FORCE",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .await
+        .unwrap()
+}
+
+fn builtin_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("SMS_TASK_ID", Fixture::builtin().tasks[0].id.clone()),
+        ("SMS_TOKEN", common::builtin_token("token")),
+        (
+            "SMS_FORBIDDEN_TOKEN",
+            common::builtin_token("forbidden_token"),
+        ),
+    ]
+}
+
+/// One `<testcase>` as a JUnit reader sees it.
+#[derive(Debug, Default)]
+struct JunitCase {
+    name: String,
+    classname: String,
+    time: f64,
+    failure: Option<String>,
+    skipped: Option<String>,
+}
+
+/// Parses JUnit XML the way CI reporters do: `testsuites > testsuite > testcase`, with
+/// `failure` and `skipped` children.
+fn parse_junit(xml: &str) -> (usize, Vec<JunitCase>) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut cases: Vec<JunitCase> = Vec::new();
+    let mut declared_tests = 0;
+    let mut open = Vec::new();
+    loop {
+        let event = reader.read_event().expect("well-formed XML");
+        let (element, empty) = match &event {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            Event::End(_) => {
+                open.pop();
+                (None, false)
+            }
+            Event::Eof => break,
+            _ => (None, false),
+        };
+        let Some(element) = element else { continue };
+        let name = String::from_utf8(element.name().as_ref().to_vec()).unwrap();
+        let attribute = |key: &str| {
+            element
+                .attributes()
+                .map(Result::unwrap)
+                .find(|a| a.key.as_ref() == key.as_bytes())
+                .map(|a| {
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .unwrap()
+                        .into_owned()
+                })
+        };
+        match name.as_str() {
+            "testsuites" => declared_tests = attribute("tests").unwrap().parse().unwrap(),
+            "testcase" => cases.push(JunitCase {
+                name: attribute("name").unwrap(),
+                classname: attribute("classname").unwrap(),
+                time: attribute("time").unwrap().parse().unwrap(),
+                ..JunitCase::default()
+            }),
+            "failure" => {
+                cases.last_mut().unwrap().failure = Some(attribute("message").unwrap_or_default())
+            }
+            "skipped" => {
+                cases.last_mut().unwrap().skipped = Some(attribute("message").unwrap_or_default())
+            }
+            _ => {}
+        }
+        if !empty {
+            open.push(name);
+        }
+    }
+    assert!(open.is_empty(), "unclosed elements: {open:?}");
+    (declared_tests, cases)
+}
+
+fn check_json_report(path: &Path) -> Json {
+    let report: Json = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let schema: Json = serde_json::from_slice(
+        &std::fs::read(common::root().join("schemas/report/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    report
+}
+
+#[tokio::test]
+async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json_path) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let output = run(
+        &[
+            "--junit",
+            junit.to_str().unwrap(),
+            "--report-json",
+            json_path.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cases = common::load_cases(&common::cases_dir()).unwrap();
+
+    let (declared, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
+    assert_eq!(declared, cases.len());
+    assert_eq!(parsed.len(), cases.len());
+    let valid_call = parsed.iter().find(|c| c.name == "read/valid-call").unwrap();
+    assert_eq!(valid_call.classname, "read");
+    assert!(valid_call.failure.is_none() && valid_call.skipped.is_none());
+    assert!(parsed.iter().all(|c| c.time >= 0.0));
+    let generated = parsed
+        .iter()
+        .find(|c| c.name == "generated/request/token.length-0")
+        .unwrap();
+    assert_eq!(generated.classname, "generated/request");
+
+    let report = check_json_report(&json_path);
+    assert_eq!(
+        report["summary"],
+        json!({"passed": cases.len(), "failed": 0, "ignored": 0})
+    );
+    assert!(
+        report["target"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    let valid = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "read/valid-call")
+        .unwrap();
+    assert_eq!(valid["response_status"], 200);
+    assert_eq!(valid["request"]["method"], "GET");
+}
+
+#[tokio::test]
+async fn a_failing_run_reports_failures_ignored_cases_and_reasons() {
+    let server = stub(common::long_passphrase).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json_path) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let mut env = builtin_env();
+    env.retain(|(name, _)| *name != "SMS_FORBIDDEN_TOKEN");
+    let url = server.uri().replace("http://", "http://user:pw@");
+    let args = [
+        "--base-url",
+        &url,
+        "--junit",
+        junit.to_str().unwrap(),
+        "--report-json",
+        json_path.to_str().unwrap(),
+    ];
+    let output = run(&args, &env).await;
+    assert_eq!(output.status.code(), Some(101));
+
+    let (_, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
+    let failed = parsed.iter().find(|c| c.name == "read/valid-call").unwrap();
+    assert!(
+        failed
+            .failure
+            .as_deref()
+            .unwrap()
+            .contains("/passphrase: value is longer than 255 characters"),
+        "{failed:?}"
+    );
+    let skipped = parsed
+        .iter()
+        .find(|c| c.name == "auth/forbidden-token")
+        .unwrap();
+    assert!(
+        skipped
+            .skipped
+            .as_deref()
+            .unwrap()
+            .contains("the target provides no forbidden_token"),
+        "{skipped:?}"
+    );
+
+    let report = check_json_report(&json_path);
+    assert!(
+        !report["target"].as_str().unwrap().contains("pw"),
+        "{}",
+        report["target"]
+    );
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "read/valid-call")
+        .unwrap();
+    assert_eq!(case["status"], "failed");
+    assert_eq!(case["file"], "cases/read/valid-call.yaml");
+    let reason = case["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "schema")
+        .unwrap();
+    assert_eq!(
+        (reason["pointer"].as_str(), reason["keyword"].as_str()),
+        (Some("/passphrase"), Some("maxLength"))
+    );
+    let ignored = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "auth/forbidden-token")
+        .unwrap();
+    assert_eq!(ignored["status"], "ignored");
+}
+
+#[tokio::test]
+async fn an_existing_report_is_replaced_whole_and_nothing_else_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    std::fs::write(&junit, "old contents").unwrap();
+    let output = run(&["--junit", junit.to_str().unwrap(), "read/"], &[]).await;
+    assert_eq!(output.status.code(), Some(0));
+    let (_, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
+    assert_eq!(parsed.len(), 1);
+    let entries: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["junit.xml"]);
+}
+
+#[tokio::test]
+async fn an_unreachable_target_exits_3() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = run(
+        &["--base-url", &format!("http://127.0.0.1:{port}")],
+        &builtin_env(),
+    )
+    .await;
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[tokio::test]
+async fn colour_follows_the_conventions() {
+    let has_ansi = |output: &Output| output.stdout.contains(&0x1b);
+    assert!(!has_ansi(&run(&["read/"], &[]).await), "colour on a pipe");
+    assert!(
+        has_ansi(&run(&["read/"], &[("CLICOLOR_FORCE", "1".into())]).await),
+        "CLICOLOR_FORCE shows colour"
+    );
+    let forced_off = run(
+        &["read/"],
+        &[("CLICOLOR_FORCE", "1".into()), ("NO_COLOR", "1".into())],
+    )
+    .await;
+    assert!(!has_ansi(&forced_off), "NO_COLOR must win");
+}
+
+#[tokio::test]
+async fn dry_run_prints_the_requests_masked_and_sends_nothing() {
+    let server = stub(faithful).await;
+    let output = run(
+        &["--base-url", &server.uri(), "--dry-run", "auth/"],
+        &builtin_env(),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("case: auth/missing-token"), "{stdout}");
+    assert!(stdout.contains("X-Auth-Token: ********"), "{stdout}");
+    assert!(
+        !stdout.contains(&common::builtin_token("token")),
+        "{stdout}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
+
+/// Every answer carries the secrets back in forms a careless server would: the token echoed
+/// plain, percent-encoded and base64-encoded in the message and a header, and the passphrase
+/// in a field where it does not belong. Errors get status 418 so that every case fails.
+fn leaky(request: &Request, answer: MockAnswer) -> MockAnswer {
+    let token = request
+        .headers
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let passphrase = Fixture::builtin().tasks[0].passphrase.clone();
+    let encoded = percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    let base64 = base64::engine::general_purpose::STANDARD.encode(format!("Bearer {token}"));
+    let status = answer.status;
+    let mut answer = edit_json(answer, |body| {
+        body["error_msg"] = json!(format!("token {token} / {encoded} / {base64} was used"));
+        body["hint"] = json!(format!("passphrase is {passphrase}"));
+    });
+    if status != 200 {
+        answer.status = 418;
+    }
+    answer.headers.push(("X-Echo-Token", token));
+    answer.headers.push(("X-Echo-Base64", base64));
+    answer
+}
+
+/// A secret and the forms it could leak in.
+fn forms(secret: &str) -> Vec<String> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    vec![
+        secret.to_owned(),
+        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        json!(secret).to_string().trim_matches('"').to_owned(),
+        engine.encode(secret).trim_end_matches('=').to_owned(),
+        engine.encode(format!("Bearer {secret}"))[12..]
+            .trim_end_matches('=')
+            .to_owned(),
+    ]
+}
+
+#[tokio::test]
+async fn no_secret_in_any_form_reaches_any_output() {
+    let server = stub(leaky).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json_path) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let args = [
+        "--base-url",
+        &server.uri(),
+        "--verbose",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--report-json",
+        json_path.to_str().unwrap(),
+    ];
+    let output = run(&args, &builtin_env()).await;
+    assert_eq!(output.status.code(), Some(101));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("=== read/valid-call"),
+        "--verbose prints exchanges: {stderr}"
+    );
+    let outputs = [
+        (
+            "stdout",
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        ),
+        ("stderr", stderr.into_owned()),
+        ("junit", std::fs::read_to_string(&junit).unwrap()),
+        ("json", std::fs::read_to_string(&json_path).unwrap()),
+    ];
+    let fixture = Fixture::builtin();
+    let secrets = [
+        common::builtin_token("token"),
+        common::builtin_token("forbidden_token"),
+        fixture.tasks[0].passphrase.clone(),
+    ];
+    let mut leaks = Vec::new();
+    for secret in &secrets {
+        for form in forms(secret) {
+            for (name, text) in &outputs {
+                if text.contains(&form) {
+                    leaks.push(format!("{form} in {name}"));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    assert!(
+        outputs[0].1.contains("hint") && outputs[0].1.contains("passphrase is ********"),
+        "{}",
+        outputs[0].1
+    );
+}
