@@ -6,76 +6,11 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{LONG_PASSPHRASE, builtin_token, faithful, long_passphrase, stub};
+use common::binary::{builtin_env, command, run};
+use common::{LONG_PASSPHRASE, faithful, long_passphrase, stub};
 use serde_json::json;
 use sms_conformance::Fixture;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Standard output with runs of white space folded, as libtest pads names into columns.
-    fn text(&self) -> String {
-        self.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
-    }
-
-    /// Asserts that standard output shows `needle` (white space folded).
-    #[track_caller]
-    fn assert_shows(&self, needle: &str) {
-        assert!(
-            self.text().contains(needle),
-            "`{needle}` not shown:\n{}",
-            self.all()
-        );
-    }
-
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn command(args: &[&str], env: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sms-conformance"));
-    command
-        .current_dir(common::root())
-        .args(args)
-        .kill_on_drop(true);
-    for name in [
-        "SMS_ENDPOINT",
-        "SMS_TASK_ID",
-        "SMS_TOKEN",
-        "SMS_FORBIDDEN_TOKEN",
-        "SMS_CASES",
-        "SMS_SCHEMAS",
-    ] {
-        command.env_remove(name);
-    }
-    command.envs(env.iter().map(|(name, value)| (name, value)));
-    command
-}
-
-async fn run(args: &[&str], env: &[(&str, String)]) -> Run {
-    let output = command(args, env).output().await.expect("the binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// The built-in fixture's variables as a live target's environment.
-fn builtin_env() -> Vec<(&'static str, String)> {
-    vec![
-        ("SMS_TASK_ID", Fixture::builtin().tasks[0].id.clone()),
-        ("SMS_TOKEN", builtin_token("token")),
-        ("SMS_FORBIDDEN_TOKEN", builtin_token("forbidden_token")),
-    ]
-}
 
 fn shipped_case_count() -> usize {
     common::load_cases(&common::cases_dir()).unwrap().len()

@@ -5,46 +5,15 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 
 use base64::Engine;
+use common::binary::{Run, builtin_env, run};
 use common::{edit_json, faithful, stub};
 use quick_xml::events::Event;
 use serde_json::{Value as Json, json};
 use sms_conformance::Fixture;
 use sms_conformance::mock::MockAnswer;
 use wiremock::Request;
-
-async fn run(args: &[&str], env: &[(&str, String)]) -> Output {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sms-conformance"));
-    command.current_dir(common::root()).args(args);
-    for name in [
-        "SMS_ENDPOINT",
-        "SMS_TASK_ID",
-        "SMS_TOKEN",
-        "SMS_FORBIDDEN_TOKEN",
-        "NO_COLOR",
-        "CLICOLOR_FORCE",
-    ] {
-        command.env_remove(name);
-    }
-    command
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .await
-        .unwrap()
-}
-
-fn builtin_env() -> Vec<(&'static str, String)> {
-    vec![
-        ("SMS_TASK_ID", Fixture::builtin().tasks[0].id.clone()),
-        ("SMS_TOKEN", common::builtin_token("token")),
-        (
-            "SMS_FORBIDDEN_TOKEN",
-            common::builtin_token("forbidden_token"),
-        ),
-    ]
-}
 
 /// One `<testcase>` as a JUnit reader sees it.
 #[derive(Debug, Default)]
@@ -144,12 +113,7 @@ async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
         &[],
     )
     .await;
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(Some(output.code), Some(0), "{}", output.stderr.clone());
     let cases = common::load_cases(&common::cases_dir()).unwrap();
 
     let (declared, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
@@ -203,7 +167,7 @@ async fn a_failing_run_reports_failures_ignored_cases_and_reasons() {
         json_path.to_str().unwrap(),
     ];
     let output = run(&args, &env).await;
-    assert_eq!(output.status.code(), Some(101));
+    assert_eq!(Some(output.code), Some(101));
 
     let (_, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
     let failed = parsed.iter().find(|c| c.name == "read/valid-call").unwrap();
@@ -267,7 +231,7 @@ async fn an_existing_report_is_replaced_whole_and_nothing_else_is_left() {
     let junit = dir.path().join("junit.xml");
     std::fs::write(&junit, "old contents").unwrap();
     let output = run(&["--junit", junit.to_str().unwrap(), "read/"], &[]).await;
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(Some(output.code), Some(0));
     let (_, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
     assert_eq!(parsed.len(), 1);
     let entries: Vec<_> = std::fs::read_dir(dir.path())
@@ -289,17 +253,12 @@ async fn an_unreachable_target_exits_3() {
         &builtin_env(),
     )
     .await;
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
+    assert_eq!(Some(output.code), Some(3), "{}", output.stdout.clone());
 }
 
 #[tokio::test]
 async fn colour_follows_the_conventions() {
-    let has_ansi = |output: &Output| output.stdout.contains(&0x1b);
+    let has_ansi = |output: &Run| output.stdout.contains('\x1b');
     assert!(!has_ansi(&run(&["read/"], &[]).await), "colour on a pipe");
     assert!(
         has_ansi(&run(&["read/"], &[("CLICOLOR_FORCE", "1".into())]).await),
@@ -321,8 +280,8 @@ async fn dry_run_prints_the_requests_masked_and_sends_nothing() {
         &builtin_env(),
     )
     .await;
-    assert_eq!(output.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(Some(output.code), Some(0));
+    let stdout = output.stdout.clone();
     assert!(stdout.contains("case: auth/missing-token"), "{stdout}");
     assert!(stdout.contains("X-Auth-Token: ********"), "{stdout}");
     assert!(
@@ -389,18 +348,15 @@ async fn no_secret_in_any_form_reaches_any_output() {
         json_path.to_str().unwrap(),
     ];
     let output = run(&args, &builtin_env()).await;
-    assert_eq!(output.status.code(), Some(101));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(Some(output.code), Some(101));
+    let stderr = output.stderr.clone();
     assert!(
         stderr.contains("=== read/valid-call"),
         "--verbose prints exchanges: {stderr}"
     );
     let outputs = [
-        (
-            "stdout",
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-        ),
-        ("stderr", stderr.into_owned()),
+        ("stdout", output.stdout.clone()),
+        ("stderr", stderr),
         ("junit", std::fs::read_to_string(&junit).unwrap()),
         ("json", std::fs::read_to_string(&json_path).unwrap()),
     ];

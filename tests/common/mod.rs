@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+pub mod binary;
 pub mod hostile;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,83 @@
+//! The `sms-conformance` binary run as a user runs it, with the environment cleared of
+//! anything that would change what it does.
+
+use sms_conformance::Fixture;
+use tokio::process::Command;
+
+/// What a run printed and how it ended.
+pub struct Run {
+    /// The exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Standard output with runs of white space folded, as libtest pads names into columns.
+    pub fn text(&self) -> String {
+        self.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Asserts that standard output shows `needle` (white space folded).
+    #[track_caller]
+    pub fn assert_shows(&self, needle: &str) {
+        assert!(
+            self.text().contains(needle),
+            "`{needle}` not shown:\n{}",
+            self.all()
+        );
+    }
+
+    /// Both streams, for failure messages.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// The binary with `args` and `env`, in the repository's root.
+pub fn command(args: &[&str], env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sms-conformance"));
+    command
+        .current_dir(super::root())
+        .args(args)
+        .kill_on_drop(true);
+    let inherited = [
+        "SMS_ENDPOINT",
+        "SMS_TASK_ID",
+        "SMS_TOKEN",
+        "SMS_FORBIDDEN_TOKEN",
+        "SMS_CASES",
+        "SMS_SCHEMAS",
+        "NO_COLOR",
+        "CLICOLOR_FORCE",
+    ];
+    for name in inherited {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().map(|(name, value)| (name, value)));
+    command
+}
+
+/// Runs the binary to its end.
+pub async fn run(args: &[&str], env: &[(&str, String)]) -> Run {
+    let output = command(args, env).output().await.expect("the binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The built-in fixture's variables as a live target's environment.
+pub fn builtin_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("SMS_TASK_ID", Fixture::builtin().tasks[0].id.clone()),
+        ("SMS_TOKEN", super::builtin_token("token")),
+        (
+            "SMS_FORBIDDEN_TOKEN",
+            super::builtin_token("forbidden_token"),
+        ),
+    ]
+}
