@@ -81,6 +81,15 @@ fn parse_junit(xml: &str) -> (usize, Vec<JunitCase>) {
     (declared_tests, cases)
 }
 
+/// The entry of case `id` in a JSON report.
+fn case_in<'a>(report: &'a Json, id: &str) -> &'a Json {
+    let cases = report["cases"].as_array().expect("cases");
+    cases
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in the report"))
+}
+
 fn check_json_report(path: &Path) -> Json {
     let report: Json = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     let schema: Json = serde_json::from_slice(
@@ -140,12 +149,7 @@ async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
             .unwrap()
             .starts_with("http://127.0.0.1:")
     );
-    let valid = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "read/valid-call")
-        .unwrap();
+    let valid = case_in(&report, "read/valid-call");
     assert_eq!(valid["response_status"], 200);
     assert_eq!(valid["request"]["method"], "GET");
 }
@@ -198,12 +202,7 @@ async fn a_failing_run_reports_failures_ignored_cases_and_reasons() {
         "{}",
         report["target"]
     );
-    let case = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "read/valid-call")
-        .unwrap();
+    let case = case_in(&report, "read/valid-call");
     assert_eq!(case["status"], "failed");
     assert_eq!(case["file"], "cases/read/valid-call.yaml");
     let reason = case["reasons"]
@@ -216,12 +215,7 @@ async fn a_failing_run_reports_failures_ignored_cases_and_reasons() {
         (reason["pointer"].as_str(), reason["keyword"].as_str()),
         (Some("/passphrase"), Some("maxLength"))
     );
-    let ignored = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "auth/forbidden-token")
-        .unwrap();
+    let ignored = case_in(&report, "auth/forbidden-token");
     assert_eq!(ignored["status"], "ignored");
 }
 
