@@ -414,9 +414,18 @@ fn embedded_target(
 }
 
 fn external_target(url: &str, args: &RunArgs, redactor: &Redactor) -> Result<Target, String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("--base-url `{url}`: {e}"))?;
+    // The URL is not echoed back: it may hold a password.
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("--base-url is not a URL: {e}"))?;
+    if let Some(password) = parsed.password() {
+        redactor.learn(password);
+        let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
+        redactor.learn(&decoded);
+    }
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("--base-url `{url}` must be http or https"));
+        return Err(format!(
+            "--base-url must be http or https, not {}",
+            parsed.scheme()
+        ));
     }
     let mut variables = Variables::default();
     if let Some(task_id) = &args.task_id {
@@ -448,7 +457,7 @@ fn read_secret(file: Option<&Path>, env: &str) -> Result<Option<String>, String>
             .map_err(|e| format!("cannot read {}: {e}", file.display()))?
             .trim()
             .to_owned(),
-        None => std::env::var(env).unwrap_or_default(),
+        None => std::env::var(env).unwrap_or_default().trim().to_owned(),
     };
     Ok(Some(value).filter(|v| !v.is_empty()))
 }

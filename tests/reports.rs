@@ -161,7 +161,9 @@ async fn a_failing_run_reports_failures_ignored_cases_and_reasons() {
     let (junit, json_path) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
     let mut env = builtin_env();
     env.retain(|(name, _)| *name != "SMS_FORBIDDEN_TOKEN");
-    let url = server.uri().replace("http://", "http://user:pw@");
+    let url = server
+        .uri()
+        .replace("http://", "http://user:url-secret-pw@");
     let args = [
         "--base-url",
         &url,
@@ -172,6 +174,7 @@ async fn a_failing_run_reports_failures_ignored_cases_and_reasons() {
     ];
     let output = run(&args, &env).await;
     assert_eq!(Some(output.code), Some(101));
+    assert!(!output.all().contains("url-secret-pw"), "{}", output.all());
 
     let (_, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
     let failed = parsed.iter().find(|c| c.name == "read/valid-call").unwrap();
@@ -198,7 +201,7 @@ async fn a_failing_run_reports_failures_ignored_cases_and_reasons() {
 
     let report = check_json_report(&json_path);
     assert!(
-        !report["target"].as_str().unwrap().contains("pw"),
+        !report["target"].as_str().unwrap().contains("url-secret-pw"),
         "{}",
         report["target"]
     );
