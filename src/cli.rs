@@ -107,7 +107,7 @@ struct RunArgs {
     suite: SuiteArgs,
     /// The endpoint to test, e.g. https://sms.ap-southeast-3.myhuaweicloud.com. Without it,
     /// the embedded mock is started and tested.
-    #[arg(long, env = "SMS_ENDPOINT", value_name = "URL")]
+    #[arg(long, env = "SMS_ENDPOINT", hide_env_values = true, value_name = "URL")]
     base_url: Option<String>,
     /// A task the token may read.
     #[arg(long, env = "SMS_TASK_ID", value_name = "ID")]

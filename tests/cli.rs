@@ -251,3 +251,15 @@ async fn a_hanging_endpoint_fails_each_request_case_in_time_and_the_run_ends_wit
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn help_does_not_show_the_endpoint_it_was_given() {
+    let env = [(
+        "SMS_ENDPOINT",
+        "https://user:help-secret-pw@sms.example".to_owned(),
+    )];
+    let run = run(&["--help"], &env).await;
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("SMS_ENDPOINT"), "{}", run.stdout);
+    assert!(!run.all().contains("help-secret-pw"), "{}", run.all());
+}
