@@ -21,7 +21,14 @@ use serde_json::Value as Json;
 pub const MASK: &str = "********";
 
 /// Headers whose values are credentials, masked by name (lower case).
-pub const SECRET_HEADERS: [&str; 3] = ["x-auth-token", "x-subject-token", "authorization"];
+pub const SECRET_HEADERS: [&str; 6] = [
+    "x-auth-token",
+    "x-subject-token",
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
 
 /// The key whose values are masked by name in any JSON.
 pub const SECRET_KEY: &str = "passphrase";

@@ -122,7 +122,9 @@ impl Fixture {
     /// The target variables it provides: the first task, and the tokens named after variables.
     pub fn variables(&self) -> Variables {
         let mut variables = Variables::default();
-        variables.set(Variable::TaskId, self.tasks[0].id.clone());
+        if let Some(task) = self.tasks.first() {
+            variables.set(Variable::TaskId, task.id.clone());
+        }
         for token in &self.tokens {
             if let Some(variable) = Variable::from_name(&token.name) {
                 variables.set(variable, token.value.clone());
