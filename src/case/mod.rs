@@ -104,8 +104,9 @@ fn request_expectation(
     file: &Path,
     expect: Spanned<RawExpectation>,
 ) -> Result<Expectation, FileError> {
-    let at = |message: String| FileError::at(file, expect.referenced, message);
-    let raw = expect.value.clone();
+    let location = expect.referenced;
+    let at = |message: String| FileError::at(file, location, message);
+    let raw = expect.value;
     if raw.valid.is_some() || raw.reason.is_some() {
         return Err(at(
             "`expect.valid` and `expect.reason` belong to document cases".to_owned(),
