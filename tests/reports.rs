@@ -122,7 +122,7 @@ async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
         &[],
     )
     .await;
-    assert_eq!(Some(output.code), Some(0), "{}", output.stderr.clone());
+    assert_eq!(output.code, 0, "{}", output.stderr);
     let cases = common::load_cases(&common::cases_dir()).unwrap();
 
     let (declared, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
@@ -173,7 +173,7 @@ async fn a_failing_run_reports_failures_ignored_cases_and_reasons() {
         json_path.to_str().unwrap(),
     ];
     let output = run(&args, &env).await;
-    assert_eq!(Some(output.code), Some(101));
+    assert_eq!(output.code, 101);
     assert!(!output.all().contains("url-secret-pw"), "{}", output.all());
 
     let (_, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
@@ -228,7 +228,7 @@ async fn an_existing_report_is_replaced_whole_and_nothing_else_is_left() {
     let junit = dir.path().join("junit.xml");
     std::fs::write(&junit, "old contents").unwrap();
     let output = run(&["--junit", junit.to_str().unwrap(), "read/"], &[]).await;
-    assert_eq!(Some(output.code), Some(0));
+    assert_eq!(output.code, 0);
     let (_, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
     assert_eq!(parsed.len(), 1);
     let entries: Vec<_> = std::fs::read_dir(dir.path())
@@ -250,7 +250,7 @@ async fn an_unreachable_target_exits_3() {
         &builtin_env(),
     )
     .await;
-    assert_eq!(Some(output.code), Some(3), "{}", output.stdout.clone());
+    assert_eq!(output.code, 3, "{}", output.stdout);
 }
 
 #[tokio::test]
@@ -277,7 +277,7 @@ async fn dry_run_prints_the_requests_masked_and_sends_nothing() {
         &builtin_env(),
     )
     .await;
-    assert_eq!(Some(output.code), Some(0));
+    assert_eq!(output.code, 0);
     let stdout = output.stdout.clone();
     assert!(stdout.contains("case: auth/missing-token"), "{stdout}");
     assert!(stdout.contains("X-Auth-Token: ********"), "{stdout}");
@@ -345,7 +345,7 @@ async fn no_secret_in_any_form_reaches_any_output() {
         json_path.to_str().unwrap(),
     ];
     let output = run(&args, &builtin_env()).await;
-    assert_eq!(Some(output.code), Some(101));
+    assert_eq!(output.code, 101);
     let stderr = output.stderr.clone();
     assert!(
         stderr.contains("=== read/valid-call"),

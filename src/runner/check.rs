@@ -87,10 +87,8 @@ impl Problem {
     /// The problem as report entries: one per schema violation, one otherwise.
     pub fn reasons(&self) -> Vec<Reason> {
         let reason = |check, pointer: Option<&str>| Reason {
-            check,
-            message: self.to_string(),
             pointer: pointer.map(str::to_owned),
-            keyword: None,
+            ..Reason::new(check, self.to_string())
         };
         match self {
             Problem::Status { .. } => vec![reason("status", None)],
@@ -111,14 +109,16 @@ impl Problem {
     }
 }
 
-/// Every problem of `answer` against `contract` and `expect`; empty when it passes. The
-/// answer to a `HEAD` has no body by definition, so only its status and headers are checked.
+/// Every problem of `answer` against `contract` and `expect`; empty when it passes. `json` is
+/// the body parsed once by the caller. The answer to a `HEAD` has no body by definition, so
+/// only its status and headers are checked.
 pub fn check(
     contract: &Contract,
     expect: &Expectation,
     variables: &Variables,
     method: &http::Method,
     answer: &Answer,
+    json: &Result<Json, serde_json::Error>,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let schemas = contract.manifest().schemas_for(answer.status);
@@ -157,18 +157,18 @@ pub fn check(
     if (schemas.is_none() && expect.body.is_empty()) || method == http::Method::HEAD {
         return problems;
     }
-    let body: Json = match serde_json::from_slice(&answer.body) {
+    let body = match json {
         Ok(body) => body,
         Err(e) => {
             problems.push(Problem::NotJson(e.to_string()));
             return problems;
         }
     };
-    if let BodyVerdict::Invalid(violations) = contract.check_body(answer.status, &body) {
+    if let BodyVerdict::Invalid(violations) = contract.check_body(answer.status, body) {
         problems.push(Problem::Schema(violations));
     }
     for (pointer, matcher) in &expect.body {
-        if let Some(detail) = check_value(&body, pointer, &matcher.value, variables) {
+        if let Some(detail) = check_value(body, pointer, &matcher.value, variables) {
             problems.push(Problem::Body {
                 pointer: pointer.clone(),
                 detail,

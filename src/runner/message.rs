@@ -41,8 +41,11 @@ pub(super) fn sent(request: &PreparedRequest) -> String {
     out
 }
 
-/// What came back, as `got:` lines.
-pub(super) fn got(result: &Result<Answer, TransportError>) -> String {
+/// What came back, as `got:` lines; `json` is the body already parsed, if it is JSON.
+pub(super) fn got(
+    result: &Result<Answer, TransportError>,
+    json: Option<&serde_json::Value>,
+) -> String {
     let Ok(answer) = result else {
         return "got:  nothing usable\n".to_owned();
     };
@@ -52,14 +55,14 @@ pub(super) fn got(result: &Result<Answer, TransportError>) -> String {
         let _ = writeln!(out, "      {name}: {}", shown_header(name.as_str(), value));
     }
     if !answer.body.is_empty() {
-        let _ = writeln!(out, "      body: {}", excerpt(&answer.body));
+        let _ = writeln!(out, "      body: {}", excerpt(json, &answer.body));
     }
     out
 }
 
 /// The failure message of a document case.
 pub(super) fn document_failure(case: &Case, document: &Document, why: &str) -> String {
-    let body = excerpt(document.body.to_string().as_bytes());
+    let body = excerpt(Some(&document.body), &[]);
     format!(
         "{}body: {body} (checked against {})\nwhy:  {why}",
         heading(case),
@@ -81,19 +84,21 @@ fn shown_header(name: &str, value: &str) -> String {
     format!("{head}… ({chars} chars)")
 }
 
-/// The start of a body, as text: passphrases masked by key, control characters escaped.
-fn excerpt(body: &[u8]) -> String {
-    let text = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut json) => {
+/// The start of a body, as text: its JSON (`json`, passphrases masked by key) or else its
+/// raw bytes, with control characters escaped.
+fn excerpt(json: Option<&serde_json::Value>, raw: &[u8]) -> String {
+    let text = match json {
+        Some(json) => {
+            let mut json = json.clone();
             redact::mask_json(&mut json);
             json.to_string()
         }
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+        None => String::from_utf8_lossy(raw).into_owned(),
     };
     let mut escaped = String::with_capacity(text.len().min(BODY_EXCERPT * 2));
     for (count, c) in text.chars().enumerate() {
         if count == BODY_EXCERPT {
-            let _ = write!(escaped, "… ({} bytes in all)", body.len());
+            let _ = write!(escaped, "… ({} characters in all)", text.chars().count());
             break;
         }
         if c.is_control() {
@@ -103,4 +108,29 @@ fn excerpt(body: &[u8]) -> String {
         }
     }
     escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_masks_passphrases_escapes_controls_and_stops_at_its_length() {
+        let json = serde_json::json!({"passphrase": "secret", "x": "a\u{1}b"});
+        assert_eq!(
+            excerpt(Some(&json), &[]),
+            r#"{"passphrase":"********","x":"a\u0001b"}"#
+        );
+        let long = "y".repeat(BODY_EXCERPT + 10);
+        let shown = excerpt(None, long.as_bytes());
+        assert_eq!(
+            shown,
+            format!(
+                "{}… ({} characters in all)",
+                &long[..BODY_EXCERPT],
+                long.len()
+            )
+        );
+        assert_eq!(excerpt(None, b"line\nbreak"), "line\\nbreak");
+    }
 }

@@ -1,8 +1,9 @@
-//! The runner: turns cases into libtest-mimic trials that send each case's request to the
-//! target and check the answer against the contract and the case.
+//! The runner: sends each request case to the target and checks the answer against the
+//! contract and the case; judges each document case against the contract.
 //!
-//! One runtime, one HTTP client and one compiled contract are shared by every trial; the
-//! trials run in parallel on libtest-mimic's threads.
+//! One runtime, one HTTP client and one compiled contract are shared by every case; cases
+//! run concurrently as tasks on the runtime ([`Runner::run_all`]), and their reports are
+//! masked once all have run. The command line then shows them through libtest-mimic.
 
 mod check;
 mod message;
@@ -109,6 +110,18 @@ pub struct CaseReport {
     pub unreachable: bool,
     /// The exchange as text (`sent:` and `got:` lines), for `--verbose`.
     pub exchange: Option<String>,
+}
+
+impl Reason {
+    /// A reason that points at no place in the body.
+    pub fn new(check: &'static str, message: impl Into<String>) -> Reason {
+        Reason {
+            check,
+            message: message.into(),
+            pointer: None,
+            keyword: None,
+        }
+    }
 }
 
 impl CaseReport {
@@ -251,12 +264,7 @@ impl Runner {
                             case,
                             Outcome::Failed(message::document_failure(case, document, &why)),
                         );
-                        report.reasons.push(Reason {
-                            check: "verdict",
-                            message: why,
-                            pointer: None,
-                            keyword: None,
-                        });
+                        report.reasons.push(Reason::new("verdict", why));
                         report
                     }
                 };
@@ -264,10 +272,15 @@ impl Runner {
         };
         let request = prepare(&self.target, spec);
         let result = self.client.send(&request).await;
-        let problems = match &result {
-            Ok(answer) => {
-                if let Ok(body) = serde_json::from_slice(&answer.body) {
-                    self.redactor.learn_passphrases(&body);
+        // The body is parsed once: for the passphrases to learn, the checks and the message.
+        let json = result
+            .as_ref()
+            .ok()
+            .map(|answer| serde_json::from_slice::<serde_json::Value>(&answer.body));
+        let problems = match (&result, &json) {
+            (Ok(answer), Some(json)) => {
+                if let Ok(body) = json {
+                    self.redactor.learn_passphrases(body);
                 }
                 check(
                     &self.contract,
@@ -275,11 +288,17 @@ impl Runner {
                     &self.target.variables,
                     &request.method,
                     answer,
+                    json,
                 )
             }
-            Err(_) => Vec::new(),
+            _ => Vec::new(),
         };
-        let exchange = format!("{}{}", message::sent(&request), message::got(&result));
+        let parsed = json.as_ref().and_then(|json| json.as_ref().ok());
+        let exchange = format!(
+            "{}{}",
+            message::sent(&request),
+            message::got(&result, parsed)
+        );
         let mut reasons: Vec<Reason> = problems.iter().flat_map(Problem::reasons).collect();
         let outcome = match &result {
             Ok(_) if problems.is_empty() => Outcome::Passed,
@@ -288,12 +307,7 @@ impl Runner {
                 Outcome::Failed(format!("{}{exchange}why:{why}", message::heading(case)))
             }
             Err(error) => {
-                reasons.push(Reason {
-                    check: "transport",
-                    message: error.to_string(),
-                    pointer: None,
-                    keyword: None,
-                });
+                reasons.push(Reason::new("transport", error.to_string()));
                 Outcome::Failed(format!("{}{exchange}why:  {error}", message::heading(case)))
             }
         };
