@@ -171,3 +171,20 @@ fn a_past_limit_request_case_that_accepts_200_covers_nothing() {
         .unwrap();
     assert!(!item.is_covered(), "{coverage}");
 }
+
+#[test]
+fn an_at_limit_request_case_that_accepts_a_refusal_covers_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases");
+    copy_dir(&common::cases_dir(), &cases);
+    // task-id/unknown-task sends 36 characters too, but accepts any 4xx: it would not notice
+    // a wrong refusal, so without the generated case the limit is uncovered.
+    std::fs::remove_file(cases.join("generated/request/task_id.length-36.yaml")).unwrap();
+    let coverage = Coverage::of(&common::contract(), &common::load_cases(&cases).unwrap());
+    let item = coverage
+        .items
+        .iter()
+        .find(|i| i.label == "task_id maxLength 36")
+        .unwrap();
+    assert!(!item.is_covered(), "{coverage}");
+}

@@ -66,6 +66,14 @@ impl StatusSet {
         self.0.iter().any(|pattern| pattern.matches(status))
     }
 
+    /// Whether every status this set accepts is one `other` accepts too.
+    pub fn is_within(&self, other: &StatusSet) -> bool {
+        self.0.iter().all(|pattern| match pattern {
+            StatusPattern::Code(code) => other.matches(*code),
+            StatusPattern::Class(_) => other.0.contains(pattern),
+        })
+    }
+
     /// The patterns, in the order the case gave them.
     pub fn patterns(&self) -> &[StatusPattern] {
         &self.0
@@ -137,5 +145,21 @@ mod tests {
         assert!(StatusPattern::parse("401").unwrap().matches(401));
         assert!(StatusPattern::parse("600").is_err());
         assert!(StatusPattern::parse("6xx").is_err());
+    }
+
+    #[test]
+    fn a_set_is_within_another_when_it_accepts_nothing_more() {
+        let set = |patterns: &[&str]| {
+            StatusSet(
+                patterns
+                    .iter()
+                    .map(|p| StatusPattern::parse(p).unwrap())
+                    .collect(),
+            )
+        };
+        assert!(set(&["404"]).is_within(&set(&["200", "404"])));
+        assert!(set(&["404"]).is_within(&set(&["4xx"])));
+        assert!(!set(&["4xx"]).is_within(&set(&["200", "404"])));
+        assert!(set(&["4xx"]).is_within(&set(&["4xx", "200"])));
     }
 }
