@@ -332,7 +332,7 @@ fn generate(args: &GenerateArgs) -> Result<ExitCode, String> {
             println!(
                 "{}: {}",
                 cases.join(&difference.path).display(),
-                difference.what
+                difference.kind
             );
         }
         println!(

@@ -42,11 +42,10 @@ pub fn generate(contract: &Contract) -> Generated {
 
 /// Writes `files` under `cases_dir`, removing generated files that are no longer generated.
 pub fn write(cases_dir: &Path, files: &Generated) -> std::io::Result<()> {
-    for stale in differences(cases_dir, files)?
-        .into_iter()
-        .filter_map(|d| d.stale)
-    {
-        std::fs::remove_file(cases_dir.join(stale))?;
+    for difference in differences(cases_dir, files)? {
+        if difference.kind == DifferenceKind::Stale {
+            std::fs::remove_file(cases_dir.join(&difference.path))?;
+        }
     }
     for (path, content) in files {
         let target = cases_dir.join(path);
@@ -63,10 +62,29 @@ pub fn write(cases_dir: &Path, files: &Generated) -> std::io::Result<()> {
 pub struct Difference {
     /// The path under the cases folder.
     pub path: PathBuf,
-    /// Set when the file exists but is no longer generated.
-    pub stale: Option<PathBuf>,
-    /// What is wrong, in words.
-    pub what: &'static str,
+    /// How it differs.
+    pub kind: DifferenceKind,
+}
+
+/// How a generated file differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DifferenceKind {
+    /// On disk, but no longer generated.
+    Stale,
+    /// Generated, but not on disk.
+    Missing,
+    /// On disk with other contents.
+    OutOfDate,
+}
+
+impl std::fmt::Display for DifferenceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DifferenceKind::Stale => "no longer generated",
+            DifferenceKind::Missing => "missing",
+            DifferenceKind::OutOfDate => "out of date",
+        })
+    }
 }
 
 /// How `cases_dir/generated` differs from `files`; empty when up to date.
@@ -74,48 +92,31 @@ pub fn differences(cases_dir: &Path, files: &Generated) -> std::io::Result<Vec<D
     let mut on_disk = Vec::new();
     let root = cases_dir.join(GENERATED_DIR);
     if root.is_dir() {
-        collect(&root, &mut on_disk)?;
+        crate::case::collect_yaml_files(&root, &mut on_disk)?;
     }
     let mut found = Vec::new();
     for path in &on_disk {
         let relative = path.strip_prefix(cases_dir).unwrap_or(path).to_owned();
         if !files.contains_key(&relative) {
             found.push(Difference {
-                path: relative.clone(),
-                stale: Some(relative),
-                what: "no longer generated",
+                path: relative,
+                kind: DifferenceKind::Stale,
             });
         }
     }
     for (path, content) in files {
-        match std::fs::read_to_string(cases_dir.join(path)) {
-            Err(_) => found.push(Difference {
-                path: path.clone(),
-                stale: None,
-                what: "missing",
-            }),
-            Ok(text) if text != *content => found.push(Difference {
-                path: path.clone(),
-                stale: None,
-                what: "out of date",
-            }),
-            Ok(_) => {}
-        }
+        let kind = match std::fs::read_to_string(cases_dir.join(path)) {
+            Err(_) => DifferenceKind::Missing,
+            Ok(text) if text != *content => DifferenceKind::OutOfDate,
+            Ok(_) => continue,
+        };
+        found.push(Difference {
+            path: path.clone(),
+            kind,
+        });
     }
     found.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn file_name(path: &Path) -> String {

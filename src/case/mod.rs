@@ -263,7 +263,8 @@ fn case_id(dir: &Path, file: &Path) -> String {
         .join("/")
 }
 
-fn collect_yaml_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every `*.yaml` / `*.yml` file under `dir`, hidden ones aside, in no particular order.
+pub fn collect_yaml_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let hidden = path
