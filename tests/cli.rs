@@ -263,3 +263,21 @@ async fn help_does_not_show_the_endpoint_it_was_given() {
     assert!(run.stdout.contains("SMS_ENDPOINT"), "{}", run.stdout);
     assert!(!run.all().contains("help-secret-pw"), "{}", run.all());
 }
+
+#[tokio::test]
+async fn the_body_cap_and_timeout_are_set_from_the_command_line() {
+    let run = run(
+        &["--max-body", "16", "--timeout", "2", "read/valid-call"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 101, "{}", run.all());
+    run.assert_shows("the body is larger than the cap of 16 bytes");
+    let bad = self::run(&["--timeout", "soon"], &[]).await;
+    assert_eq!(bad.code, 2, "{}", bad.all());
+    assert!(
+        bad.stderr.contains("`soon` is not a duration"),
+        "{}",
+        bad.stderr
+    );
+}
