@@ -153,6 +153,17 @@ fn removing_a_case_uncovers_its_constraint() {
     assert!(out.contains("2 uncovered"), "{out}");
 }
 
+/// Asserts that the cases in `cases` leave the constraint labelled `label` uncovered.
+fn assert_uncovered(cases: &Path, label: &str) {
+    let coverage = Coverage::of(&common::contract(), &common::load_cases(cases).unwrap());
+    let item = coverage
+        .items
+        .iter()
+        .find(|i| i.label == label)
+        .expect("the constraint exists");
+    assert!(!item.is_covered(), "{coverage}");
+}
+
 #[test]
 fn a_past_limit_request_case_that_accepts_200_covers_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -163,13 +174,7 @@ fn a_past_limit_request_case_that_accepts_200_covers_nothing() {
         .unwrap()
         .replace("status: [\"4xx\"]", "status: [\"4xx\", 200]");
     std::fs::write(&file, text).unwrap();
-    let coverage = Coverage::of(&common::contract(), &common::load_cases(&cases).unwrap());
-    let item = coverage
-        .items
-        .iter()
-        .find(|i| i.label == "task_id maxLength 36")
-        .unwrap();
-    assert!(!item.is_covered(), "{coverage}");
+    assert_uncovered(&cases, "task_id maxLength 36");
 }
 
 #[test]
@@ -180,11 +185,5 @@ fn an_at_limit_request_case_that_accepts_a_refusal_covers_nothing() {
     // task-id/unknown-task sends 36 characters too, but accepts any 4xx: it would not notice
     // a wrong refusal, so without the generated case the limit is uncovered.
     std::fs::remove_file(cases.join("generated/request/task_id.length-36.yaml")).unwrap();
-    let coverage = Coverage::of(&common::contract(), &common::load_cases(&cases).unwrap());
-    let item = coverage
-        .items
-        .iter()
-        .find(|i| i.label == "task_id maxLength 36")
-        .unwrap();
-    assert!(!item.is_covered(), "{coverage}");
+    assert_uncovered(&cases, "task_id maxLength 36");
 }
