@@ -5,11 +5,13 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use crate::case::{Case, CaseKind, Document, Judge, RequestSpec, StatusPattern, Value, Variables};
+use crate::case::{Case, CaseKind, Document, Judge, RequestSpec, Value};
 use crate::contract::{Constraint, Contract, RequestField, Rule};
+use crate::vocab::{JsonPointer, StatusPattern, Variables};
 
 /// One constraint and the cases on each side of its limit.
 #[derive(Debug, Clone)]
@@ -52,7 +54,7 @@ pub struct Coverage {
 
 impl Coverage {
     /// Maps `cases` onto the constraints of `contract`.
-    pub fn of(contract: &Contract, cases: &[Case]) -> Coverage {
+    pub fn of(contract: &Contract, cases: &[Arc<Case>]) -> Coverage {
         let mut items = Vec::new();
         for constraint in contract.constraints() {
             items.push(schema_item(contract, &constraint, cases));
@@ -60,23 +62,22 @@ impl Coverage {
         let manifest = contract.manifest();
         let manifest_file = manifest.file().display().to_string();
         for (field, limit) in manifest.request_limits() {
-            for (keyword, bound) in [
-                ("minLength", limit.min_length),
-                ("maxLength", limit.max_length),
+            for rule in [
+                Rule::MinLength(limit.min_length),
+                Rule::MaxLength(limit.max_length),
             ] {
-                let past_possible = keyword == "maxLength" || bound > 0;
+                let bound = rule.limit().unwrap_or_default();
+                let (past_possible, outside) = match rule {
+                    Rule::MaxLength(_) => (true, bound + 1),
+                    _ => (bound > 0, bound.wrapping_sub(1)),
+                };
                 let group = format!("{manifest_file}: request");
                 let mut item = Item::new(
                     group,
-                    format!("{} {keyword} {bound}", field.name()),
+                    format!("{} {rule}", field.name()),
                     true,
                     past_possible,
                 );
-                let outside = if keyword == "maxLength" {
-                    bound + 1
-                } else {
-                    bound.wrapping_sub(1)
-                };
                 for case in cases {
                     let CaseKind::Request { request, expect } = &case.kind else {
                         continue;
@@ -176,15 +177,15 @@ fn static_length(request: &RequestSpec, field: RequestField) -> Option<u64> {
         .map(|text| text.chars().count() as u64)
 }
 
-fn schema_item(contract: &Contract, constraint: &Constraint, cases: &[Case]) -> Item {
+fn schema_item(contract: &Contract, constraint: &Constraint, cases: &[Arc<Case>]) -> Item {
     let file = contract
         .schema_source(&constraint.schema)
         .map(|(file, _)| file.display().to_string())
         .unwrap_or_default();
-    let place = if constraint.location.is_empty() {
+    let place = if constraint.location.is_root() {
         "(root)"
     } else {
-        &constraint.location
+        constraint.location.as_str()
     };
     let label = format!("{place} {}", constraint.rule);
     let (at, past) = match constraint.rule {
@@ -211,12 +212,12 @@ fn schema_item(contract: &Contract, constraint: &Constraint, cases: &[Case]) -> 
             match &document.invalid_because {
                 Some(reason)
                     if reason.keyword == constraint.rule.keyword()
-                        && constraint.applies_to(root, reason.pointer.as_str()) =>
+                        && constraint.applies_to(root, &reason.pointer) =>
                 {
                     let lacks = |name: &str| {
-                        document
-                            .body
-                            .pointer(reason.pointer.as_str())
+                        reason
+                            .pointer
+                            .get(&document.body)
                             .is_some_and(|v| v.get(name).is_none())
                     };
                     if !matches!(&constraint.rule, Rule::Required(name) if !lacks(name)) {
@@ -237,7 +238,7 @@ fn at_limit(constraint: &Constraint, root: &str, body: &Json) -> bool {
         return false;
     };
     let mut found = false;
-    visit(body, &mut String::new(), &mut |pointer, value| {
+    visit(body, &mut JsonPointer::root(), &mut |pointer, value| {
         let size = match (&constraint.rule, value) {
             (Rule::MinLength(_) | Rule::MaxLength(_), Json::String(text)) => {
                 text.chars().count() as u64
@@ -250,23 +251,21 @@ fn at_limit(constraint: &Constraint, root: &str, body: &Json) -> bool {
     found
 }
 
-fn visit(value: &Json, pointer: &mut String, each: &mut dyn FnMut(&str, &Json)) {
+fn visit(value: &Json, pointer: &mut JsonPointer, each: &mut dyn FnMut(&JsonPointer, &Json)) {
     each(pointer, value);
-    let len = pointer.len();
     match value {
         Json::Object(map) => {
             for (key, child) in map {
-                pointer.push('/');
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                pointer.push(key);
                 visit(child, pointer, each);
-                pointer.truncate(len);
+                pointer.pop();
             }
         }
         Json::Array(items) => {
             for (index, child) in items.iter().enumerate() {
-                pointer.push_str(&format!("/{index}"));
+                pointer.push(&index.to_string());
                 visit(child, pointer, each);
-                pointer.truncate(len);
+                pointer.pop();
             }
         }
         _ => {}

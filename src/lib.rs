@@ -3,33 +3,40 @@
 //! A conformance harness for Huawei Cloud Server Migration Service's
 //! `GET /v3/tasks/{task_id}/passphrase`.
 //!
-//! - The **contract** is data: JSON Schemas and a manifest in `schemas/` ([`contract`]).
-//! - The **cases** are data: one YAML file a case in `cases/` ([`case`]).
-//! - The **runner** sends each case's request to a target and checks the answer against both,
-//!   reporting each case as a libtest test ([`runner`]).
+//! - The **contract** is data: JSON Schemas and a manifest in `schemas/` ([`Contract`]).
+//! - The **cases** are data: one YAML file a case in `cases/` ([`Case`], [`load_dir`]).
+//! - The **runner** sends each request case to a target and judges each document case,
+//!   giving typed results: an [`Outcome`] with its [`Problem`]s and the exchange
+//!   ([`Runner`], [`CaseResult`]).
+//! - The **reports** render those results, and only they turn them into text: every text
+//!   passes through one [`Redactor`] that masks tokens and passphrases ([`Renderer`]).
 //! - The **mock** is a faithful stand-in for the endpoint ([`mock`]), the default target.
-//! - **Reports** for CI ([`report`]) and every other output pass through one [`redact`]ion
-//!   layer that masks tokens and passphrases.
-//! - [`generate`] writes boundary cases derived from the contract; [`coverage`] maps cases
+//! - [`generate`] writes boundary cases derived from the contract; [`Coverage`] maps cases
 //!   back onto the contract's constraints.
 //!
 //! Using the pieces directly: load the contract and the cases, point a [`Runner`] at a
-//! [`Target`], and run.
+//! [`Target`] (here the standalone mock, `sms-conformance mock`), run, and render:
 //!
 //! ```no_run
 //! use std::{sync::Arc, time::Duration};
-//! use sms_conformance::{Contract, Fixture, HttpClient, Redactor, Runner, Target, case};
+//! use sms_conformance::{Contract, HttpClient, Redactor, Renderer, Runner, Target, load_dir};
+//! use sms_conformance::mock::Fixture;
 //!
 //! let contract = Contract::load("schemas".as_ref()).unwrap();
-//! let cases = case::load_dir("cases".as_ref(), &|name| contract.has_schema(name)).unwrap();
+//! let cases = load_dir("cases".as_ref(), &|name| contract.has_schema(name)).unwrap();
 //! let fixture = Fixture::builtin();
-//! let target = Target::new("http://127.0.0.1:8080", fixture.variables()); // `sms-conformance mock`
-//! let redactor = Arc::new(Redactor::new(fixture.secrets()));
-//! let runtime = tokio::runtime::Runtime::new().unwrap();
+//! let target = Target::new("http://127.0.0.1:8080", fixture.variables());
 //! let client = HttpClient::new(Duration::from_secs(10), 1 << 20).unwrap();
-//! let runner = Arc::new(Runner::new(Arc::new(contract), target, client, runtime.handle().clone(), redactor));
-//! for report in runner.run_all(&cases, 8) {
-//!     println!("{}: {:?}", report.id, report.outcome);
+//! let runner = Arc::new(Runner::new(Arc::new(contract), target, client));
+//! let runtime = tokio::runtime::Runtime::new().unwrap();
+//! let results = runtime.block_on(runner.run_all(&cases, 8));
+//! let redactor = Redactor::new(fixture.secrets());
+//! let renderer = Renderer::new(&redactor, &results);
+//! for result in &results {
+//!     match renderer.failure(result) {
+//!         None => println!("{}: ok", result.case.id),
+//!         Some(why) => println!("{why}"),
+//!     }
 //! }
 //! ```
 //!
@@ -40,21 +47,25 @@
 //! let code = sms_conformance::cli::main_with(["sms-conformance", "--cases", "cases", "auth/"]);
 //! ```
 
-pub mod case;
+mod case;
 pub mod cli;
-pub mod contract;
-pub mod coverage;
+mod contract;
+mod coverage;
 pub mod generate;
-pub mod http;
+mod http;
 pub mod mock;
-pub mod redact;
-pub mod report;
-pub mod runner;
-pub mod yaml;
+mod redact;
+mod report;
+mod runner;
+mod vocab;
+mod yaml;
 
-pub use case::Case;
-pub use contract::Contract;
-pub use http::HttpClient;
-pub use mock::Fixture;
+pub use case::{Case, CaseKind, load_dir};
+pub use contract::{Contract, Violation};
+pub use coverage::Coverage;
+pub use http::{HttpClient, TransportError};
 pub use redact::Redactor;
-pub use runner::{Outcome, Runner, Target};
+pub use report::Renderer;
+pub use runner::{CaseResult, Check, Mismatch, Outcome, Problem, Runner, Target, Verdict};
+pub use vocab::{JsonPointer, Variable, Variables};
+pub use yaml::FileError;

@@ -56,6 +56,31 @@ impl fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
+/// Every `*.yaml` / `*.yml` file under `dir`, hidden ones aside, in no particular order.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, FileError> {
+    let mut files = Vec::new();
+    collect(dir, &mut files).map_err(|e| FileError::whole(dir, e.to_string()))?;
+    Ok(files)
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            collect(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
 /// Reads and parses `file`.
 pub fn read<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T, FileError> {
     let bytes =

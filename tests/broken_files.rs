@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::faithful;
 use rstest::rstest;
-use sms_conformance::Fixture;
+use sms_conformance::mock::Fixture;
 
 fn bless() -> bool {
     std::env::var("BLESS").is_ok_and(|v| !v.is_empty())

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use common::binary::{builtin_env, command, run};
 use common::{LONG_PASSPHRASE, faithful, long_passphrase, stub};
 use serde_json::json;
-use sms_conformance::Fixture;
+use sms_conformance::mock::Fixture;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn shipped_case_count() -> usize {
@@ -224,7 +224,7 @@ async fn a_hanging_endpoint_fails_each_request_case_in_time_and_the_run_ends_wit
     let cases = common::load_cases(&common::cases_dir()).unwrap();
     let requests = cases
         .iter()
-        .filter(|c| matches!(c.kind, sms_conformance::case::CaseKind::Request { .. }))
+        .filter(|c| matches!(c.kind, sms_conformance::CaseKind::Request { .. }))
         .count();
     let documents = cases.len() - requests;
     let started = std::time::Instant::now();

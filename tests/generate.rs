@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sms_conformance::Contract;
-use sms_conformance::coverage::Coverage;
 use sms_conformance::generate::{self, GENERATED_DIR};
 
 fn golden_dir() -> PathBuf {
@@ -120,70 +119,90 @@ fn the_shipped_generated_cases_are_up_to_date() {
     );
 }
 
-#[test]
-fn the_shipped_cases_cover_every_constraint() {
-    let coverage = Coverage::of(
-        &common::contract(),
-        &common::load_cases(&common::cases_dir()).unwrap(),
-    );
-    assert!(coverage.is_complete(), "{coverage}");
-    assert!(coverage.items.len() >= 60, "{coverage}");
-}
-
-#[test]
-fn removing_a_case_uncovers_its_constraint() {
+/// The small contract of `tests/generate/schemas` and its generated cases, in a folder of
+/// the test's own.
+fn generated_suite() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let cases = dir.path().join("cases");
-    copy_dir(&common::cases_dir(), &cases);
-    std::fs::remove_file(cases.join("generated/passphrase/passphrase.maxLength-256.yaml")).unwrap();
-    std::fs::remove_file(cases.join("contract/throttled-429.yaml")).unwrap();
-    let (code, out) = binary(&[
+    let contract = Contract::load(&golden_dir().join("schemas")).unwrap();
+    generate::write(&cases, &generate::generate(&contract)).unwrap();
+    (dir, cases)
+}
+
+/// The coverage of `cases` against the small contract, as the binary prints it.
+fn coverage_of(cases: &Path) -> (i32, String) {
+    binary(&[
         "coverage",
         "--cases",
         cases.to_str().unwrap(),
         "--schemas",
-        common::schemas_dir().to_str().unwrap(),
-    ]);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("UNCOVERED /properties/passphrase maxLength 255\n      at the limit: generated/passphrase/passphrase.maxLength-255\n      past it:      NONE"),
-        "{out}"
-    );
-    assert!(out.contains("UNCOVERED status 429"), "{out}");
-    assert!(out.contains("2 uncovered"), "{out}");
+        golden_dir().join("schemas").to_str().unwrap(),
+    ])
 }
 
-/// Asserts that the cases in `cases` leave the constraint labelled `label` uncovered.
+/// Asserts that the coverage of `cases` marks the constraint `label` uncovered.
+#[track_caller]
 fn assert_uncovered(cases: &Path, label: &str) {
-    let coverage = Coverage::of(&common::contract(), &common::load_cases(cases).unwrap());
-    let item = coverage
-        .items
-        .iter()
-        .find(|i| i.label == label)
-        .expect("the constraint exists");
-    assert!(!item.is_covered(), "{coverage}");
+    let (code, out) = coverage_of(cases);
+    assert_eq!(
+        code, 1,
+        "coverage passed, but `{label}` should be uncovered:\n{out}"
+    );
+    let line = out
+        .lines()
+        .find(|line| line.ends_with(label))
+        .unwrap_or_else(|| panic!("no constraint `{label}` in the coverage:\n{out}"));
+    assert!(line.contains("UNCOVERED"), "`{label}` is covered:\n{out}");
+}
+
+#[test]
+fn the_generated_cases_cover_the_small_contract() {
+    let (_dir, cases) = generated_suite();
+    let (code, out) = coverage_of(&cases);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(" 0 uncovered"), "{out}");
+}
+
+#[test]
+fn removing_a_case_uncovers_its_constraint() {
+    let (_dir, cases) = generated_suite();
+    std::fs::remove_file(cases.join("generated/item/name.maxLength-9.yaml")).unwrap();
+    let (code, out) = coverage_of(&cases);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("UNCOVERED /properties/name maxLength 8\n      at the limit: generated/item/name.maxLength-8\n      past it:      NONE"),
+        "{out}"
+    );
+    assert!(out.contains(" 1 uncovered"), "{out}");
+}
+
+#[test]
+fn removing_the_only_case_of_a_status_uncovers_its_row() {
+    let (_dir, cases) = generated_suite();
+    // Request cases accept the manifest's statuses; without them, no case exercises 200.
+    std::fs::remove_dir_all(cases.join("generated/request")).unwrap();
+    assert_uncovered(&cases, "status 200");
 }
 
 #[test]
 fn a_past_limit_request_case_that_accepts_200_covers_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let cases = dir.path().join("cases");
-    copy_dir(&common::cases_dir(), &cases);
-    let file = cases.join("generated/request/task_id.length-37.yaml");
-    let text = std::fs::read_to_string(&file)
-        .unwrap()
-        .replace("status: [\"4xx\"]", "status: [\"4xx\", 200]");
-    std::fs::write(&file, text).unwrap();
-    assert_uncovered(&cases, "task_id maxLength 36");
+    let (_dir, cases) = generated_suite();
+    let file = cases.join("generated/request/task_id.length-4.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("status: [4xx]"), "{text}");
+    std::fs::write(&file, text.replace("status: [4xx]", "status: [4xx, 200]")).unwrap();
+    assert_uncovered(&cases, "task_id maxLength 3");
 }
 
 #[test]
 fn an_at_limit_request_case_that_accepts_a_refusal_covers_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let cases = dir.path().join("cases");
-    copy_dir(&common::cases_dir(), &cases);
-    // task-id/unknown-task sends 36 characters too, but accepts any 4xx: it would not notice
-    // a wrong refusal, so without the generated case the limit is uncovered.
-    std::fs::remove_file(cases.join("generated/request/task_id.length-36.yaml")).unwrap();
-    assert_uncovered(&cases, "task_id maxLength 36");
+    let (_dir, cases) = generated_suite();
+    std::fs::remove_file(cases.join("generated/request/task_id.length-3.yaml")).unwrap();
+    // Sends 3 characters too, but accepts any 4xx: it would not notice a wrong refusal.
+    std::fs::write(
+        cases.join("lenient.yaml"),
+        "request:\n  task_id: abc\n  token: ${token}\nexpect:\n  status: 4xx\n",
+    )
+    .unwrap();
+    assert_uncovered(&cases, "task_id maxLength 3");
 }

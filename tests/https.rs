@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::binary::{builtin_env, run};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-use sms_conformance::Fixture;
+use sms_conformance::mock::Fixture;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;

@@ -4,7 +4,7 @@ mod common;
 
 use common::builtin_token;
 use rstest::rstest;
-use sms_conformance::Fixture;
+use sms_conformance::mock::Fixture;
 use sms_conformance::mock::{CONTENT_TYPE, answer};
 
 const TASK: &str = "d7fa81b9-c174-4c0a-a475-51a54c8af8a4";
@@ -75,7 +75,7 @@ fn gateway_errors_carry_the_request_id_in_the_body_too() {
 #[test]
 fn the_builtin_fixture_provides_every_variable() {
     let variables = Fixture::builtin().variables();
-    for variable in sms_conformance::case::Variable::ALL {
+    for variable in sms_conformance::Variable::ALL {
         assert!(variables.get(variable).is_some(), "{variable}");
     }
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::binary::run;
-use sms_conformance::Fixture;
+use sms_conformance::mock::Fixture;
 
 /// The README's ```yaml blocks.
 fn yaml_blocks() -> Vec<String> {

@@ -11,7 +11,7 @@ use common::binary::{Run, builtin_env, run};
 use common::{edit_json, faithful, stub};
 use quick_xml::events::Event;
 use serde_json::{Value as Json, json};
-use sms_conformance::Fixture;
+use sms_conformance::mock::Fixture;
 use sms_conformance::mock::MockAnswer;
 use wiremock::Request;
 

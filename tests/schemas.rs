@@ -92,7 +92,7 @@ fn each_documented_limit_holds(#[case] schema: &str, #[case] body: Json, #[case]
         Some((pointer, keyword)) => assert!(
             violations
                 .iter()
-                .any(|v| v.instance_path == pointer && v.keyword == keyword),
+                .any(|v| v.instance_path.as_str() == pointer && v.keyword == keyword),
             "expected {keyword} at `{pointer}`, got {violations:?}"
         ),
     }
@@ -106,7 +106,10 @@ fn the_detail_limit_is_reached_through_the_local_ref() {
         json!([with(detail(), "error_code", text(65536))]),
     );
     let violations = CONTRACT.validate("sms-error", &body).unwrap();
-    assert!(violations[0].schema_path.contains("$ref"), "{violations:?}");
+    assert!(
+        violations[0].schema_path.as_str().contains("$ref"),
+        "{violations:?}"
+    );
 }
 
 #[rstest]
@@ -123,14 +126,12 @@ fn the_manifest_picks_the_schema_by_status(
     #[case] body: Json,
     #[case] valid: bool,
 ) {
-    use sms_conformance::contract::BodyVerdict;
-    let verdict = CONTRACT.check_body(status, &body);
-    assert_eq!(verdict == BodyVerdict::Valid, valid, "{verdict:?}");
+    let violations = CONTRACT.check_body(status, &body);
+    assert_eq!(violations == Some(Vec::new()), valid, "{violations:?}");
 }
 
 #[test]
 fn a_status_without_a_row_has_no_schema() {
-    use sms_conformance::contract::BodyVerdict;
-    assert_eq!(CONTRACT.check_body(500, &json!({})), BodyVerdict::NoSchema);
-    assert_eq!(CONTRACT.check_body(302, &json!({})), BodyVerdict::NoSchema);
+    assert_eq!(CONTRACT.check_body(500, &json!({})), None);
+    assert_eq!(CONTRACT.check_body(302, &json!({})), None);
 }

@@ -1,70 +1,92 @@
-//! What a case file says: the request to send and what to expect back.
+//! A case file as written, both ways: serde reads it, and `generate` writes cases through the
+//! same types, so the format is defined once.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
-use serde::Deserialize;
 use serde::de::{self, Deserializer};
-use serde_saphyr::Spanned;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value as Json;
+use serde_saphyr::{FlowMap, FlowSeq, Spanned};
 
-use super::document::{DocumentSpec, Reason};
-use super::status::StatusSet;
 use super::value::{Template, Value};
-use super::variable::Variable;
+use crate::vocab::{HeaderName, JsonPointer, StatusSet, Variable};
 
 /// The path sent when a case gives none; `{task_id}` is the case's task id, percent-encoded.
 pub const DEFAULT_PATH: &str = "/v3/tasks/{task_id}/passphrase";
 
-/// A case file as written: a request case (`request:`) or a document case (`document:`).
-#[derive(Debug, Deserialize)]
+/// A case file: a request case (`request:`) or a document case (`document:`).
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct CaseFile {
-    #[serde(default)]
+pub struct CaseFile {
+    /// One sentence shown with a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default)]
+    /// Variables the case needs beyond those it refers to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<Variable>,
-    #[serde(default)]
+    /// The request a request case sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestSpec>,
-    #[serde(default)]
+    /// The body a document case judges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<Spanned<DocumentSpec>>,
+    /// What the answer (or the verdict) must be.
     pub expect: Spanned<RawExpectation>,
 }
 
 /// `expect:` as written; which keys apply depends on the kind of case.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawExpectation {
-    #[serde(default)]
+pub struct RawExpectation {
+    /// Request cases: the statuses accepted.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "flow_seq"
+    )]
     pub status: Option<StatusSet>,
-    #[serde(default)]
+    /// Request cases: checks at JSON pointers into the body.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub body: BTreeMap<JsonPointer, Spanned<BodyMatch>>,
-    #[serde(default)]
+    /// Request cases: headers that must be present.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<HeaderName>,
-    #[serde(default)]
+    /// Request cases: the media type `Content-Type` must have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    #[serde(default)]
+    /// Document cases: the verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
-    #[serde(default)]
-    pub reason: Option<Reason>,
+    /// Document cases: why the body is invalid.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "flow_map"
+    )]
+    pub reason: Option<ExpectedViolation>,
 }
 
 /// The request a case sends.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
     /// The HTTP method (default `GET`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Method::is_get")]
     pub method: Method,
     /// The path; `{task_id}` stands for the percent-encoded task id.
-    #[serde(default = "default_path")]
+    #[serde(
+        default = "default_path",
+        skip_serializing_if = "PathTemplate::is_default"
+    )]
     pub path: PathTemplate,
     /// The task id put into the path.
     pub task_id: Value,
     /// The `X-Auth-Token` header; absent means the header is not sent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<Value>,
     /// More headers to send.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<HeaderName, Value>,
 }
 
@@ -82,42 +104,18 @@ fn default_path() -> PathTemplate {
     PathTemplate(DEFAULT_PATH.to_owned())
 }
 
-/// What a request case expects of the answer.
-#[derive(Debug, Clone)]
-pub struct Expectation {
-    /// The statuses accepted.
-    pub status: StatusSet,
-    /// Values at JSON pointers into the body.
-    pub body: BTreeMap<JsonPointer, Spanned<BodyMatch>>,
-    /// Headers that must be present.
-    pub headers: Vec<HeaderName>,
-    /// The media type `Content-Type` must have (parameters such as `charset` aside).
-    pub content_type: Option<String>,
-}
-
-impl Expectation {
-    /// Every variable the expectation refers to.
-    pub fn variables(&self) -> BTreeSet<Variable> {
-        self.body
-            .values()
-            .filter_map(|m| m.value.equals.as_ref())
-            .flat_map(Expected::variables)
-            .collect()
-    }
-}
-
 /// What must hold of the value at one JSON pointer.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BodyMatch {
     /// It equals this (strings may refer to variables).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub equals: Option<Expected>,
     /// It is present (`true`) or absent (`false`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub present: Option<bool>,
     /// It equals the value at this other pointer, when both are present.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_as: Option<JsonPointer>,
 }
 
@@ -134,11 +132,12 @@ pub enum Expected {
     /// A string, with variable references.
     Text(Template),
     /// A number, boolean, null, array or object, compared as is.
-    Json(serde_json::Value),
+    Json(Json),
 }
 
 impl Expected {
-    fn variables(&self) -> Vec<Variable> {
+    /// The variables it refers to.
+    pub fn variables(&self) -> Vec<Variable> {
         match self {
             Expected::Text(template) => template.variables().collect(),
             Expected::Json(_) => Vec::new(),
@@ -148,8 +147,8 @@ impl Expected {
 
 impl<'de> Deserialize<'de> for Expected {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(deserializer)? {
-            serde_json::Value::String(text) => Template::parse(&text)
+        match Json::deserialize(deserializer)? {
+            Json::String(text) => Template::parse(&text)
                 .map(Expected::Text)
                 .map_err(de::Error::custom),
             other => Ok(Expected::Json(other)),
@@ -157,9 +156,24 @@ impl<'de> Deserialize<'de> for Expected {
     }
 }
 
+impl Serialize for Expected {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Expected::Text(template) => template.serialize(serializer),
+            Expected::Json(json) => json.serialize(serializer),
+        }
+    }
+}
+
 /// A validated HTTP method.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Method(pub http::Method);
+
+impl Method {
+    fn is_get(&self) -> bool {
+        self.0 == http::Method::GET
+    }
+}
 
 impl<'de> Deserialize<'de> for Method {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -170,9 +184,21 @@ impl<'de> Deserialize<'de> for Method {
     }
 }
 
+impl Serialize for Method {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.as_str())
+    }
+}
+
 /// A path to request: starts with `/`; `{task_id}` is replaced by the task id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathTemplate(pub String);
+
+impl PathTemplate {
+    fn is_default(&self) -> bool {
+        self.0 == DEFAULT_PATH
+    }
+}
 
 impl<'de> Deserialize<'de> for PathTemplate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -186,67 +212,89 @@ impl<'de> Deserialize<'de> for PathTemplate {
     }
 }
 
-/// A validated header name, ordered by its lower-case text.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct HeaderName(String);
-
-impl HeaderName {
-    /// The name in lower case.
-    pub fn as_str(&self) -> &str {
-        &self.0
+impl Serialize for PathTemplate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
     }
 }
 
-impl fmt::Display for HeaderName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A document case's `document:` as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentSpec {
+    /// The schema that judges the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Spanned<String>>,
+    /// Or the status whose manifest row judges it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Spanned<u16>>,
+    /// The body.
+    #[serde(serialize_with = "flow_map")]
+    pub body: Json,
+    /// Values put at pointers.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        serialize_with = "flow_values"
+    )]
+    pub set: BTreeMap<JsonPointer, Spanned<Fill>>,
+    /// Pointers removed.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "flow_seq"
+    )]
+    pub remove: Vec<JsonPointer>,
 }
 
-impl<'de> Deserialize<'de> for HeaderName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        http::HeaderName::from_bytes(text.as_bytes())
-            .map(|name| HeaderName(name.as_str().to_owned()))
-            .map_err(|_| de::Error::custom(format!("`{text}` is not a valid header name")))
-    }
+/// A value put into the body at a pointer: exactly one of its keys.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fill {
+    /// A string of this many `x`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<usize>,
+    /// An array of this many copies of `of` (default `"x"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<usize>,
+    /// The item of `items`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<Json>,
+    /// This JSON value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<Json>,
 }
 
-/// A JSON pointer (RFC 6901): empty, or starting with `/`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct JsonPointer(String);
-
-impl JsonPointer {
-    /// A pointer from its text: empty, or starting with `/`.
-    pub fn new(text: impl Into<String>) -> Result<JsonPointer, String> {
-        let text = text.into();
-        if text.is_empty() || text.starts_with('/') {
-            Ok(JsonPointer(text))
-        } else {
-            Err(format!(
-                "`{text}` is not a JSON pointer: it must be empty or start with `/`"
-            ))
-        }
-    }
-
-    /// The pointer's text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// Writes a value as a YAML flow mapping (`{a: 1}`).
+fn flow_map<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    FlowMap(value).serialize(serializer)
 }
 
-impl fmt::Display for JsonPointer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "(the whole body)"
-        } else {
-            &self.0
-        })
-    }
+/// Writes a value as a YAML flow sequence (`[1, 2]`).
+fn flow_seq<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    FlowSeq(value).serialize(serializer)
 }
 
-impl<'de> Deserialize<'de> for JsonPointer {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        JsonPointer::new(String::deserialize(deserializer)?).map_err(de::Error::custom)
+/// Writes a mapping in block style whose values are flow mappings.
+fn flow_values<K: Serialize, V: Serialize, S: Serializer>(
+    map: &BTreeMap<K, Spanned<V>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(map.iter().map(|(key, value)| (key, FlowMap(&value.value))))
+}
+
+/// Why a body must be invalid: a keyword at a JSON pointer into the body.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedViolation {
+    /// The JSON Schema keyword (`maxItems`).
+    pub keyword: String,
+    /// Where in the body (`/error_param`).
+    pub pointer: JsonPointer,
+}
+
+impl std::fmt::Display for ExpectedViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at `{}`", self.keyword, self.pointer)
     }
 }

@@ -4,8 +4,10 @@
 use std::collections::BTreeSet;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::{Serialize, Serializer};
+use serde_saphyr::FlowMap;
 
-use super::variable::{Variable, Variables};
+use crate::vocab::{Variable, Variables};
 
 /// The longest string a case may generate: longer ones are typos, not tests.
 pub const MAX_GENERATED_LEN: usize = 1 << 20;
@@ -83,6 +85,25 @@ impl Template {
     }
 }
 
+impl std::fmt::Display for Template {
+    /// The template as written: `$` doubled, references as `${name}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => f.write_str(&text.replace('$', "$$"))?,
+                Part::Variable(variable) => write!(f, "${{{variable}}}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl<'de> Deserialize<'de> for Template {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
@@ -118,6 +139,26 @@ impl Value {
         match self {
             Value::Template(template) => template.render(variables),
             Value::Generated { unit, count } => Some(unit.repeat(*count)),
+        }
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Template(template) => template.serialize(serializer),
+            Value::Generated { unit, count } => {
+                #[derive(Serialize)]
+                struct Repeat<'a> {
+                    repeat: &'a str,
+                    count: usize,
+                }
+                let repeat = Repeat {
+                    repeat: unit,
+                    count: *count,
+                };
+                FlowMap(repeat).serialize(serializer)
+            }
         }
     }
 }
@@ -182,6 +223,7 @@ mod tests {
         variables.set(Variable::TaskId, "T");
         assert_eq!(template.render(&variables).as_deref(), Some("aT$b$c"));
         assert_eq!(template.variables().collect::<Vec<_>>(), [Variable::TaskId]);
+        assert_eq!(template.to_string(), "a${task_id}$$b$$c");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::fmt;
 use serde_json::Value as Json;
 
 use super::{Contract, SCHEMA_SUFFIX};
+use crate::vocab::{ANY_INDEX, JsonPointer};
 
 /// What a constraint demands.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,42 +76,30 @@ pub struct Constraint {
     /// The schema whose file states it.
     pub schema: String,
     /// Where in that file: the JSON pointer of the subschema holding the keyword.
-    pub location: String,
+    pub location: JsonPointer,
     /// What it demands.
     pub rule: Rule,
     /// The body pointers it applies to, for each schema that reaches it (itself, and any
-    /// that `$ref` it): `(schema, pattern)`, where `*` in a pattern is any array index.
-    pub applies_at: Vec<(String, String)>,
+    /// that `$ref` it): `(schema, pattern)`, where [`ANY_INDEX`] in a pattern is any array
+    /// index.
+    pub applies_at: Vec<(String, JsonPointer)>,
 }
 
 impl Constraint {
     /// The pattern of the body pointer under its own schema.
-    pub fn own_pattern(&self) -> &str {
+    pub fn own_pattern(&self) -> JsonPointer {
         self.applies_at
             .iter()
             .find(|(root, _)| *root == self.schema)
-            .map(|(_, pattern)| pattern.as_str())
+            .map(|(_, pattern)| pattern.clone())
             .unwrap_or_default()
     }
 
     /// Whether `pointer`, in a body judged by `schema`, is a place it applies to.
-    pub fn applies_to(&self, schema: &str, pointer: &str) -> bool {
+    pub fn applies_to(&self, schema: &str, pointer: &JsonPointer) -> bool {
         self.applies_at
             .iter()
-            .any(|(root, pattern)| root == schema && pattern_matches(pattern, pointer))
-    }
-}
-
-/// Whether a concrete JSON pointer matches a pattern where `*` is any array index.
-pub fn pattern_matches(pattern: &str, pointer: &str) -> bool {
-    let (mut pattern, mut pointer) = (pattern.split('/'), pointer.split('/'));
-    loop {
-        match (pattern.next(), pointer.next()) {
-            (None, None) => return true,
-            (Some("*"), Some(segment)) if segment.parse::<usize>().is_ok() => {}
-            (Some(a), Some(b)) if a == b => {}
-            _ => return false,
-        }
+            .any(|(root, pattern)| root == schema && pointer.matches(pattern))
     }
 }
 
@@ -136,7 +125,7 @@ const SIZE_KEYWORDS: [SizeKeyword; 4] = [
 ];
 
 /// What a walk finds: `(schema, location, rule)` → the `(root, pattern)`s it applies at.
-type Found = BTreeMap<(String, String, Rule), Vec<(String, String)>>;
+type Found = BTreeMap<(String, JsonPointer, Rule), Vec<(String, JsonPointer)>>;
 
 impl Contract {
     /// Every constraint of every schema, sorted by schema and place.
@@ -151,7 +140,7 @@ impl Contract {
                 root,
                 found: &mut found,
             };
-            walk.visit(root, json, String::new(), String::new(), 0);
+            walk.visit(root, json, JsonPointer::root(), JsonPointer::root(), 0);
         }
         found
             .into_iter()
@@ -177,19 +166,19 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn add(&mut self, schema: &str, location: &str, pattern: &str, rule: Rule) {
+    fn add(&mut self, schema: &str, location: &JsonPointer, pattern: &JsonPointer, rule: Rule) {
         self.found
-            .entry((schema.to_owned(), location.to_owned(), rule))
+            .entry((schema.to_owned(), location.clone(), rule))
             .or_default()
-            .push((self.root.to_owned(), pattern.to_owned()));
+            .push((self.root.to_owned(), pattern.clone()));
     }
 
     fn visit(
         &mut self,
         schema: &str,
         node: &Json,
-        location: String,
-        pattern: String,
+        location: JsonPointer,
+        pattern: JsonPointer,
         depth: usize,
     ) {
         let Json::Object(map) = node else {
@@ -225,48 +214,28 @@ impl Walk<'_> {
             .and_then(schema_name_of_ref)
             && let Some((_, json)) = contract.schema_source(target)
         {
-            self.visit(target, json, String::new(), pattern.clone(), depth + 1);
+            self.visit(
+                target,
+                json,
+                JsonPointer::root(),
+                pattern.clone(),
+                depth + 1,
+            );
         }
         if let Some(Json::Object(properties)) = map.get("properties") {
             for (name, sub) in properties {
-                let escaped = name.replace('~', "~0").replace('/', "~1");
-                let location = format!("{location}/properties/{escaped}");
-                self.visit(
-                    schema,
-                    sub,
-                    location,
-                    format!("{pattern}/{escaped}"),
-                    depth + 1,
-                );
+                let location = location.join("properties").join(name);
+                self.visit(schema, sub, location, pattern.join(name), depth + 1);
             }
         }
         if let Some(items) = map.get("items") {
             self.visit(
                 schema,
                 items,
-                format!("{location}/items"),
-                format!("{pattern}/*"),
+                location.join("items"),
+                pattern.join(ANY_INDEX),
                 depth + 1,
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pattern_matches;
-
-    #[test]
-    fn stars_match_array_indices_only() {
-        assert!(pattern_matches(
-            "/details/*/error_code",
-            "/details/3/error_code"
-        ));
-        assert!(!pattern_matches(
-            "/details/*/error_code",
-            "/details/x/error_code"
-        ));
-        assert!(!pattern_matches("/details/*", "/details/0/error_code"));
-        assert!(pattern_matches("", ""));
     }
 }

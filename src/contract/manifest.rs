@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::case::{HeaderName, StatusPattern, StatusSet};
+use crate::vocab::{HeaderName, StatusPattern, StatusSet};
 use crate::yaml::{self, FileError};
 
 #[derive(Deserialize)]

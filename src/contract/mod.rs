@@ -5,7 +5,6 @@ mod constraints;
 mod manifest;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use jsonschema::Validator;
@@ -14,6 +13,7 @@ use serde_json::Value as Json;
 pub use constraints::{Constraint, Rule, schema_name_of_ref};
 pub use manifest::{Manifest, RequestField, RequestLimit};
 
+use crate::vocab::JsonPointer;
 use crate::yaml::FileError;
 
 /// The manifest's file name in the schemas folder.
@@ -42,40 +42,15 @@ pub struct Contract {
 pub struct Violation {
     /// The schema's name.
     pub schema: String,
-    /// The JSON pointer into the body (`/passphrase`).
-    pub instance_path: String,
+    /// Where in the body (`/passphrase`).
+    pub instance_path: JsonPointer,
     /// The keyword that failed (`maxLength`).
     pub keyword: String,
     /// Where in the schema, following `$ref`s (`/properties/passphrase/maxLength`).
-    pub schema_path: String,
-    /// What is wrong, without the offending value (it may be a secret).
+    pub schema_path: JsonPointer,
+    /// What is wrong, in the validator's words, without the offending value (it may be a
+    /// secret).
     pub message: String,
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.instance_path.is_empty() {
-            "(the body)"
-        } else {
-            &self.instance_path
-        };
-        write!(
-            f,
-            "{at}: {} [keyword {}, schema {} at {}]",
-            self.message, self.keyword, self.schema, self.schema_path
-        )
-    }
-}
-
-/// What the contract says of one answer's body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyVerdict {
-    /// No schema is listed for the status.
-    NoSchema,
-    /// Valid against one of the listed schemas.
-    Valid,
-    /// Valid against none: the reasons, schema by schema.
-    Invalid(Vec<Violation>),
 }
 
 impl Contract {
@@ -162,30 +137,34 @@ impl Contract {
                 .iter_errors(body)
                 .map(|error| Violation {
                     schema: name.to_owned(),
-                    instance_path: error.instance_path().as_str().to_owned(),
+                    instance_path: pointer(error.instance_path().as_str()),
                     keyword: error.kind().keyword().to_owned(),
-                    schema_path: error.evaluation_path().as_str().to_owned(),
+                    schema_path: pointer(error.evaluation_path().as_str()),
                     message: error.masked().to_string(),
                 })
                 .collect(),
         )
     }
 
-    /// Checks `body` against the schemas the manifest lists for `status`.
-    pub fn check_body(&self, status: u16, body: &Json) -> BodyVerdict {
-        let Some(names) = self.manifest.schemas_for(status) else {
-            return BodyVerdict::NoSchema;
-        };
+    /// Checks `body` against the schemas the manifest lists for `status`: `None` when it
+    /// lists none; else every violation, schema by schema, or none when one schema holds.
+    pub fn check_body(&self, status: u16, body: &Json) -> Option<Vec<Violation>> {
+        let names = self.manifest.schemas_for(status)?;
         let mut violations = Vec::new();
         for name in names {
             let found = self.validate(name, body).unwrap_or_default();
             if found.is_empty() {
-                return BodyVerdict::Valid;
+                return Some(Vec::new());
             }
             violations.extend(found);
         }
-        BodyVerdict::Invalid(violations)
+        Some(violations)
     }
+}
+
+/// A pointer the validator wrote; it writes only valid ones.
+fn pointer(text: &str) -> JsonPointer {
+    JsonPointer::parse(text).unwrap_or_default()
 }
 
 fn schema_uri(name: &str) -> String {

@@ -5,7 +5,8 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::case::{Variable, Variables};
+use super::limits;
+use crate::vocab::{Variable, Variables};
 use crate::yaml::{self, FileError};
 
 /// The fixture built in, used when no `--fixture` is given.
@@ -75,18 +76,25 @@ impl Fixture {
         }
         for (i, task) in raw.tasks.iter().enumerate() {
             let len = task.value.id.chars().count();
-            if !(1..=36).contains(&len) {
-                let message = format!("`tasks[{i}].id` has {len} characters: the API allows 1..36");
+            if !limits::TASK_ID_CHARS.contains(&len) {
+                let message = format!(
+                    "`tasks[{i}].id` has {len} characters: the API allows {}..{}",
+                    limits::TASK_ID_CHARS.start(),
+                    limits::TASK_ID_CHARS.end()
+                );
                 return Err(FileError::at(file, task.referenced, message));
             }
-            if task.value.passphrase.chars().count() > 255 {
-                let message = format!("`tasks[{i}].passphrase` is over 255 characters");
+            if task.value.passphrase.chars().count() > limits::PASSPHRASE_MAX_CHARS {
+                let message = format!(
+                    "`tasks[{i}].passphrase` is over {} characters",
+                    limits::PASSPHRASE_MAX_CHARS
+                );
                 return Err(FileError::at(file, task.referenced, message));
             }
         }
         for (i, token) in raw.tokens.iter().enumerate() {
             let (name, len) = (&token.value.name, token.value.value.len());
-            if !(1..=16_384).contains(&len) {
+            if !limits::TOKEN_LEN.contains(&len) {
                 let message = format!(
                     "`tokens[{i}]` ({name}) has {len} characters: the API allows 1..16,384"
                 );

@@ -23,8 +23,19 @@ pub const REQUEST_ID_HEADER: &str = "X-Request-Id";
 
 const PATH_PREFIX: &str = "/v3/tasks/";
 const PATH_SUFFIX: &str = "/passphrase";
-const TASK_ID_MAX_CHARS: usize = 36;
-const TOKEN_MAX_LEN: usize = 16_384;
+
+/// The documented limits the mock enforces and its fixtures must keep (the page; the
+/// manifest's `request` section states the same, checked by a test).
+pub mod limits {
+    use std::ops::RangeInclusive;
+
+    /// Characters in a `task_id`.
+    pub const TASK_ID_CHARS: RangeInclusive<usize> = 1..=36;
+    /// Bytes in an `X-Auth-Token`.
+    pub const TOKEN_LEN: RangeInclusive<usize> = 1..=16_384;
+    /// Characters in a passphrase.
+    pub const PASSPHRASE_MAX_CHARS: usize = 255;
+}
 
 /// One answer of the mock.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +113,7 @@ pub fn answer(
             );
         }
         // Two tokens, or one over the documented length: a malformed request (assumed).
-        [token] if token.len() <= TOKEN_MAX_LEN => *token,
+        [token] if token.len() <= *limits::TOKEN_LEN.end() => *token,
         _ => {
             return MockAnswer::gateway_error(
                 400,
@@ -121,7 +132,7 @@ pub fn answer(
         );
     };
     // The service: parameter check (assumed code), then permission, then the task.
-    if task_id.chars().count() > TASK_ID_MAX_CHARS {
+    if task_id.chars().count() > *limits::TASK_ID_CHARS.end() {
         return MockAnswer::sms_error(
             400,
             "SMS.0202",

@@ -2,23 +2,23 @@
 
 use serde_json::{Value as Json, json};
 
-use super::RunReport;
-use crate::runner::{CaseReport, Outcome};
+use super::{Renderer, Run};
+use crate::runner::{CaseResult, Outcome};
 
 /// The report's format version, bumped when its shape changes incompatibly.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// The run as JSON.
-pub fn render(run: &RunReport) -> Json {
-    let (passed, failed, ignored) = run.counts();
+/// The run as JSON, every text masked by `renderer`.
+pub fn render(run: &Run, renderer: &Renderer) -> Json {
+    let counts = run.counts();
     json!({
         "format_version": FORMAT_VERSION,
         "tool": {"name": "sms-conformance", "version": env!("CARGO_PKG_VERSION")},
         "target": run.target,
         "started": run.started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "duration_ms": millis(run.duration),
-        "summary": {"passed": passed, "failed": failed, "ignored": ignored},
-        "cases": run.cases.iter().map(case).collect::<Vec<_>>(),
+        "summary": {"passed": counts.passed, "failed": counts.failed, "ignored": counts.ignored},
+        "cases": run.results.iter().map(|r| case(r, renderer)).collect::<Vec<_>>(),
     })
 }
 
@@ -26,29 +26,41 @@ fn millis(duration: std::time::Duration) -> f64 {
     (duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }
 
-fn case(case: &CaseReport) -> Json {
-    let (status, message) = match &case.outcome {
-        Outcome::Passed => ("passed", None),
-        Outcome::Failed(message) => ("failed", Some(message)),
-        Outcome::Ignored(reason) => ("ignored", Some(reason)),
+fn case(result: &CaseResult, renderer: &Renderer) -> Json {
+    let status = match &result.outcome {
+        Outcome::Passed => "passed",
+        Outcome::Failed(_) => "failed",
+        Outcome::Ignored(_) => "ignored",
     };
+    let request = result.exchange.as_ref().map(|exchange| {
+        let request = &exchange.request;
+        json!({
+            "method": request.method.as_str(),
+            "url": renderer.mask(&request.url),
+            "headers": request.headers.iter().map(|(name, value)| json!({
+                "name": name,
+                "value": renderer.mask(&crate::redact::header_value(name, value)),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let status_code = result
+        .exchange
+        .as_ref()
+        .and_then(|e| e.answer.as_ref().ok())
+        .map(|answer| answer.status);
     json!({
-        "id": case.id,
-        "file": case.file.display().to_string(),
+        "id": result.case.id,
+        "file": result.case.file.display().to_string(),
         "status": status,
-        "duration_ms": millis(case.duration),
-        "request": case.request.as_ref().map(|r| json!({
-            "method": r.method,
-            "url": r.url,
-            "headers": r.headers.iter().map(|(name, value)| json!({"name": name, "value": value})).collect::<Vec<_>>(),
-        })),
-        "response_status": case.response_status,
-        "message": message,
-        "reasons": case.reasons.iter().map(|r| json!({
-            "check": r.check,
-            "message": r.message,
-            "pointer": r.pointer,
-            "keyword": r.keyword,
+        "duration_ms": millis(result.duration),
+        "request": request,
+        "response_status": status_code,
+        "message": renderer.failure(result),
+        "reasons": renderer.reasons(result).into_iter().map(|reason| json!({
+            "check": reason.check,
+            "message": reason.message,
+            "pointer": reason.pointer,
+            "keyword": reason.keyword,
         })).collect::<Vec<_>>(),
     })
 }

@@ -3,46 +3,41 @@
 //! as skipped, a time for each. quick-junit (cargo-nextest's writer) does the XML, escaping
 //! and dropping what XML cannot hold.
 
-use chrono::FixedOffset;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{RunReport, folder};
+use super::{Renderer, Run, folder};
 use crate::runner::Outcome;
 
 /// The report and its one suite are named after the tool.
 const NAME: &str = "sms-conformance";
 
-/// The run as JUnit XML.
-pub fn render(run: &RunReport) -> Result<String, String> {
+/// The run as JUnit XML, every text masked by `renderer`.
+pub fn render(run: &Run, renderer: &Renderer) -> Result<String, quick_junit::SerializeError> {
     let mut suite = TestSuite::new(NAME);
-    let started = run
-        .started
-        .with_timezone(&FixedOffset::east_opt(0).expect("UTC is an offset"));
+    let started = run.started.fixed_offset();
     suite.set_timestamp(started).set_time(run.duration);
-    for case in &run.cases {
-        let status = match &case.outcome {
+    for result in &run.results {
+        let message = renderer.failure(result).unwrap_or_default();
+        let status = match &result.outcome {
             Outcome::Passed => TestCaseStatus::success(),
-            Outcome::Failed(message) => {
+            Outcome::Failed(_) => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                let summary = case
-                    .reasons
-                    .first()
-                    .map_or("failed", |r| r.message.as_str());
+                let summary = renderer.reasons(result).into_iter().next();
                 status
-                    .set_message(summary)
-                    .set_description(message.as_str());
+                    .set_message(summary.map_or_else(|| "failed".to_owned(), |r| r.message))
+                    .set_description(message);
                 status
             }
-            Outcome::Ignored(reason) => {
+            Outcome::Ignored(_) => {
                 let mut status = TestCaseStatus::skipped();
-                status.set_message(reason.as_str());
+                status.set_message(message);
                 status
             }
         };
-        let mut test_case = TestCase::new(case.id.as_str(), status);
+        let mut test_case = TestCase::new(result.case.id.as_str(), status);
         test_case
-            .set_classname(folder(&case.id))
-            .set_time(case.duration);
+            .set_classname(folder(&result.case.id))
+            .set_time(result.duration);
         suite.add_test_case(test_case);
     }
     let mut report = Report::new(NAME);
@@ -50,7 +45,5 @@ pub fn render(run: &RunReport) -> Result<String, String> {
         .set_timestamp(started)
         .set_time(run.duration)
         .add_test_suite(suite);
-    report
-        .to_string()
-        .map_err(|e| format!("cannot write the JUnit report: {e}"))
+    report.to_string()
 }

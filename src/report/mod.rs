@@ -1,20 +1,24 @@
-//! Reports for CI systems: JUnit XML ([`junit`]) and one JSON document ([`json`], its shape in
-//! `schemas/report/report.schema.json`). Both are built from reports the run has already
-//! masked, and written atomically: a reader sees the old file or the new one, never half.
+//! The run as its readers see it: text for the terminal ([`text`]), JUnit XML ([`junit`]) and
+//! one JSON document ([`json`], its shape in `schemas/report/report.schema.json`). Each is
+//! rendered from the typed results through one [`Renderer`], which masks every secret; the
+//! files are written atomically: a reader sees the old file or the new one, never half.
 
 pub mod json;
 pub mod junit;
+mod text;
 
 use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::runner::{CaseReport, Outcome};
+pub use text::Renderer;
 
-/// A finished run, masked.
+use crate::runner::{CaseResult, Outcome};
+
+/// A finished run.
 #[derive(Debug, Clone)]
-pub struct RunReport {
+pub struct Run {
     /// The target, with any credentials in the URL removed.
     pub target: String,
     /// When the run started.
@@ -22,18 +26,32 @@ pub struct RunReport {
     /// How long it took.
     pub duration: Duration,
     /// Every case that ran or was ignored, in id order.
-    pub cases: Vec<CaseReport>,
+    pub results: Vec<CaseResult>,
 }
 
-impl RunReport {
+/// How many cases ended each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Passed.
+    pub passed: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Not run: the target lacks a variable they need.
+    pub ignored: usize,
+}
+
+impl Run {
     /// How many cases passed, failed and were ignored.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let count = |f: fn(&Outcome) -> bool| self.cases.iter().filter(|c| f(&c.outcome)).count();
-        (
-            count(|o| matches!(o, Outcome::Passed)),
-            count(|o| matches!(o, Outcome::Failed(_))),
-            count(|o| matches!(o, Outcome::Ignored(_))),
-        )
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for result in &self.results {
+            match result.outcome {
+                Outcome::Passed => counts.passed += 1,
+                Outcome::Failed(_) => counts.failed += 1,
+                Outcome::Ignored(_) => counts.ignored += 1,
+            }
+        }
+        counts
     }
 }
 

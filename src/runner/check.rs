@@ -1,113 +1,13 @@
 //! Checks one answer against the contract and the case's expectation, collecting every
-//! problem rather than stopping at the first.
-
-use std::fmt;
+//! problem rather than stopping at the first; judges a document case's verdict.
 
 use serde_json::Value as Json;
 
-use super::Reason;
-use crate::case::{
-    BodyMatch, Document, Expectation, Expected, HeaderName, JsonPointer, Judge, StatusSet,
-    Variables,
-};
-use crate::contract::{BodyVerdict, Contract, Violation};
+use super::result::{Mismatch, Problem, Verdict};
+use crate::case::{BodyMatch, Document, Expectation, Expected, Judge};
+use crate::contract::{Contract, Violation};
 use crate::http::Answer;
-
-/// One way an answer fails a case.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Problem {
-    /// The status is not one the case accepts.
-    Status {
-        /// What came back.
-        got: u16,
-        /// What the case accepts.
-        expected: StatusSet,
-        /// Whether the manifest lists a schema for it.
-        has_schema: bool,
-    },
-    /// The media type is not the expected one.
-    ContentType {
-        /// The header as received, if any.
-        got: Option<String>,
-        /// The expected media type.
-        expected: String,
-    },
-    /// A required header is missing.
-    MissingHeader(HeaderName),
-    /// The body is not JSON, though a schema or the case needs it to be.
-    NotJson(String),
-    /// The body is not valid against the schema for its status.
-    Schema(Vec<Violation>),
-    /// A value at a JSON pointer is not what the case expects.
-    Body {
-        /// Where.
-        pointer: JsonPointer,
-        /// What is wrong.
-        detail: String,
-    },
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Problem::Status {
-                got,
-                expected,
-                has_schema,
-            } => {
-                write!(f, "status {got}, expected {expected}")?;
-                if !has_schema {
-                    write!(f, " (and the contract lists no body schema for {got})")?;
-                }
-                Ok(())
-            }
-            Problem::ContentType {
-                got: Some(got),
-                expected,
-            } => write!(f, "Content-Type is `{got}`, expected {expected}"),
-            Problem::ContentType {
-                got: None,
-                expected,
-            } => write!(f, "no Content-Type header, expected {expected}"),
-            Problem::MissingHeader(name) => write!(f, "header {name} is missing"),
-            Problem::NotJson(why) => write!(f, "the body is not JSON: {why}"),
-            Problem::Schema(violations) => {
-                write!(f, "the body breaks the contract:")?;
-                for violation in violations {
-                    write!(f, "\n      {violation}")?;
-                }
-                Ok(())
-            }
-            Problem::Body { pointer, detail } => write!(f, "{pointer}: {detail}"),
-        }
-    }
-}
-
-impl Problem {
-    /// The problem as report entries: one per schema violation, one otherwise.
-    pub fn reasons(&self) -> Vec<Reason> {
-        let reason = |check, pointer: Option<&str>| Reason {
-            pointer: pointer.map(str::to_owned),
-            ..Reason::new(check, self.to_string())
-        };
-        match self {
-            Problem::Status { .. } => vec![reason("status", None)],
-            Problem::ContentType { .. } => vec![reason("content-type", None)],
-            Problem::MissingHeader(_) => vec![reason("header", None)],
-            Problem::NotJson(_) => vec![reason("json", None)],
-            Problem::Body { pointer, .. } => vec![reason("body", Some(pointer.as_str()))],
-            Problem::Schema(violations) => violations
-                .iter()
-                .map(|v| Reason {
-                    check: "schema",
-                    message: v.to_string(),
-                    pointer: Some(v.instance_path.clone()),
-                    keyword: Some(v.keyword.clone()),
-                })
-                .collect(),
-        }
-    }
-}
+use crate::vocab::{JsonPointer, Variables};
 
 /// Every problem of `answer` against `contract` and `expect`; empty when it passes. `json` is
 /// the body parsed once by the caller. The answer to a `HEAD` has no body by definition, so
@@ -121,7 +21,8 @@ pub fn check(
     json: &Result<Json, serde_json::Error>,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let schemas = contract.manifest().schemas_for(answer.status);
+    let manifest = contract.manifest();
+    let schemas = manifest.schemas_for(answer.status);
     if !expect.status.matches(answer.status) {
         problems.push(Problem::Status {
             got: answer.status,
@@ -131,7 +32,7 @@ pub fn check(
     }
     let content_type = answer.header("content-type");
     let wanted_types = schemas
-        .map(|_| contract.manifest().content_type())
+        .map(|_| manifest.content_type())
         .into_iter()
         .chain(expect.content_type.as_deref());
     for wanted in wanted_types {
@@ -143,15 +44,10 @@ pub fn check(
             break;
         }
     }
-    let required = contract
-        .manifest()
-        .required_headers()
-        .iter()
-        .chain(&expect.headers);
-    for name in required {
-        let missing = !answer.headers.contains_key(name.as_str());
-        if missing && !problems.contains(&Problem::MissingHeader(name.clone())) {
-            problems.push(Problem::MissingHeader(name.clone()));
+    for name in manifest.required_headers().iter().chain(&expect.headers) {
+        let problem = Problem::MissingHeader(name.clone());
+        if !answer.headers.contains_key(name.as_str()) && !problems.contains(&problem) {
+            problems.push(problem);
         }
     }
     if (schemas.is_none() && expect.body.is_empty()) || method == http::Method::HEAD {
@@ -164,14 +60,16 @@ pub fn check(
             return problems;
         }
     };
-    if let BodyVerdict::Invalid(violations) = contract.check_body(answer.status, body) {
+    if let Some(violations) = contract.check_body(answer.status, body)
+        && !violations.is_empty()
+    {
         problems.push(Problem::Schema(violations));
     }
     for (pointer, matcher) in &expect.body {
-        if let Some(detail) = check_value(body, pointer, &matcher.value, variables) {
+        if let Some(mismatch) = mismatch(body, pointer, &matcher.value, variables) {
             problems.push(Problem::Body {
                 pointer: pointer.clone(),
-                detail,
+                mismatch,
             });
         }
     }
@@ -183,93 +81,74 @@ fn media_type(content_type: &str) -> &str {
     content_type.split(';').next().unwrap_or_default().trim()
 }
 
-/// What is wrong with the value at `pointer`, if anything. Values are described, not
-/// quoted, where they could be secrets; the redactor masks the rest.
-fn check_value(
+/// How the value at `pointer` differs from what `matcher` wants, if it does.
+fn mismatch(
     body: &Json,
     pointer: &JsonPointer,
     matcher: &BodyMatch,
     variables: &Variables,
-) -> Option<String> {
-    let found = body.pointer(pointer.as_str());
-    if let Some(present) = matcher.present {
-        match (present, found) {
-            (true, None) => return Some("missing".to_owned()),
-            (false, Some(_)) => return Some("present, expected absent".to_owned()),
-            _ => {}
-        }
+) -> Option<Mismatch> {
+    let found = pointer.get(body);
+    match (matcher.present, found) {
+        (Some(true), None) => return Some(Mismatch::Missing),
+        (Some(false), Some(_)) => return Some(Mismatch::Present),
+        _ => {}
     }
     if let Some(expected) = &matcher.equals {
         let expected = match expected {
             Expected::Text(template) => match template.render(variables) {
                 Some(text) => Json::String(text),
-                None => return Some("the target lacks a variable this check needs".to_owned()),
+                None => return Some(Mismatch::Unprovided),
             },
             Expected::Json(json) => json.clone(),
         };
         match found {
-            None => return Some(format!("missing, expected {expected}")),
-            Some(value) if *value != expected => {
-                return Some(format!("{value}, expected {expected}"));
+            None => return Some(Mismatch::MissingExpected(expected)),
+            Some(got) if *got != expected => {
+                return Some(Mismatch::NotEqual {
+                    got: got.clone(),
+                    expected,
+                });
             }
             Some(_) => {}
         }
     }
     if let Some(other) = &matcher.same_as
-        && let (Some(value), Some(other_value)) = (found, body.pointer(other.as_str()))
-        && value != other_value
+        && let (Some(got), Some(other_value)) = (found, other.get(body))
+        && got != other_value
     {
-        return Some(format!("{value} differs from {other_value} at {other}"));
+        return Some(Mismatch::Differs {
+            other: other.clone(),
+            got: got.clone(),
+            other_value: other_value.clone(),
+        });
     }
     None
 }
 
 /// What is wrong with a document case's verdict, if anything. Against a named schema the
-/// reason must be the only one; against a status, whose manifest row may list several
-/// schemas, it must be among them.
-pub fn check_document(contract: &Contract, document: &Document) -> Option<String> {
+/// expected violation must be the only one; against a status, whose manifest row may list
+/// several schemas, it must be among them.
+pub fn check_document(contract: &Contract, document: &Document) -> Option<Verdict> {
     let violations = match &document.judge {
         Judge::Schema(name) => contract.validate(name, &document.body)?,
         Judge::Status(status) => match contract.check_body(*status, &document.body) {
-            BodyVerdict::NoSchema => {
-                return Some(format!("the manifest lists no schema for status {status}"));
-            }
-            BodyVerdict::Valid => Vec::new(),
-            BodyVerdict::Invalid(violations) => violations,
+            None => return Some(Verdict::NoSchema(*status)),
+            Some(violations) => violations,
         },
-    };
-    let listed = || {
-        violations
-            .iter()
-            .map(|v| format!("\n      {v}"))
-            .collect::<String>()
     };
     match &document.invalid_because {
         None if violations.is_empty() => None,
-        None => Some(format!(
-            "expected valid against {}, but:{}",
-            document.judge,
-            listed()
-        )),
-        Some(reason) => {
+        None => Some(Verdict::NotValid(violations)),
+        Some(expected) if violations.is_empty() => Some(Verdict::NotInvalid(expected.clone())),
+        Some(expected) => {
             let matches = |v: &Violation| {
-                v.keyword == reason.keyword && v.instance_path == reason.pointer.as_str()
+                v.keyword == expected.keyword && v.instance_path == expected.pointer
             };
             let exact = matches!(document.judge, Judge::Schema(_));
-            if violations.is_empty() {
-                Some(format!(
-                    "expected invalid ({reason}) against {}, but it is valid",
-                    document.judge
-                ))
-            } else if !violations.iter().any(matches) || (exact && !violations.iter().all(matches))
-            {
-                Some(format!(
-                    "expected invalid for {reason} only, but:{}",
-                    listed()
-                ))
-            } else {
-                None
-            }
+            let found = violations.iter().any(matches);
+            (!found || (exact && !violations.iter().all(matches)))
+                .then(|| Verdict::OtherViolations(expected.clone(), violations))
         }
     }
 }

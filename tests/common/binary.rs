@@ -1,7 +1,7 @@
 //! The `sms-conformance` binary run as a user runs it, with the environment cleared of
 //! anything that would change what it does.
 
-use sms_conformance::Fixture;
+use sms_conformance::mock::Fixture;
 use tokio::process::Command;
 
 /// What a run printed and how it ended.

@@ -1,5 +1,5 @@
 //! Shared by the integration tests: the faithful behaviour hosted by wiremock, with one thing
-//! changed on purpose, and a runner wired to the shipped contract and cases.
+//! changed on purpose, and a runner wired to the shipped contract and the tests' own cases.
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
@@ -11,9 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value as Json;
-use sms_conformance::case::{self, Case};
 use sms_conformance::mock::{self, Fixture, MockAnswer};
-use sms_conformance::{Contract, HttpClient, Outcome, Redactor, Runner, Target};
+use sms_conformance::{
+    Case, CaseResult, Contract, FileError, HttpClient, Outcome, Problem, Redactor, Renderer,
+    Runner, Target,
+};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
 /// Changes the faithful answer to a request.
@@ -57,9 +59,15 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The shipped cases folder.
+/// The shipped cases folder: only the suite, the catalogue and the README's front door run
+/// it; other tests use [`data_cases`].
 pub fn cases_dir() -> PathBuf {
     root().join("cases")
+}
+
+/// The tests' own cases.
+pub fn data_cases() -> PathBuf {
+    root().join("tests/data/cases")
 }
 
 /// The shipped schemas folder.
@@ -73,9 +81,26 @@ pub fn contract() -> Contract {
 }
 
 /// Loads the cases in `dir`, schema names checked against the shipped contract.
-pub fn load_cases(dir: &Path) -> Result<Vec<Case>, Vec<sms_conformance::yaml::FileError>> {
+pub fn load_cases(dir: &Path) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
     let contract = contract();
-    case::load_dir(dir, &|name| contract.has_schema(name))
+    sms_conformance::load_dir(dir, &|name| contract.has_schema(name))
+}
+
+/// The problems of a result that failed; panics with its outcome otherwise.
+#[track_caller]
+pub fn problems(result: &CaseResult) -> &[Problem] {
+    match &result.outcome {
+        Outcome::Failed(problems) => problems,
+        other => panic!("{} did not fail: {other:?}", result.case.id),
+    }
+}
+
+/// The failure text of `result` as the terminal shows it, masked with the built-in
+/// fixture's secrets.
+pub fn failure_text(result: &CaseResult) -> String {
+    let redactor = Redactor::new(Fixture::builtin().secrets());
+    let renderer = Renderer::new(&redactor, std::slice::from_ref(result));
+    renderer.failure(result).unwrap_or_default()
 }
 
 /// The mock's behaviour as a wiremock responder, after `tweak`, with an optional delay.
@@ -134,18 +159,18 @@ pub fn edit_json(mut answer: MockAnswer, edit: impl FnOnce(&mut Json)) -> MockAn
     answer
 }
 
-/// The shipped cases and contract, and a runtime to run them on.
+/// A contract and cases, and a runtime to run them on.
 pub struct Harness {
     /// Hosts the stubs and drives the runner's requests.
     pub runtime: tokio::runtime::Runtime,
     contract: Arc<Contract>,
-    cases: Vec<Case>,
+    cases: Vec<Arc<Case>>,
 }
 
 impl Harness {
-    /// Loads the shipped suite.
+    /// The tests' own cases ([`data_cases`]).
     pub fn new() -> Harness {
-        Harness::with_cases(&cases_dir())
+        Harness::with_cases(&data_cases())
     }
 
     /// Loads the cases in `dir`, with the shipped contract.
@@ -172,33 +197,31 @@ impl Harness {
     }
 
     /// Runs the case `id` against `url`, with the built-in fixture's variables.
-    pub fn run(&self, url: &str, id: &str, timeout: Duration) -> Outcome {
+    pub fn run(&self, url: &str, id: &str, timeout: Duration) -> CaseResult {
         let case = self
             .cases
             .iter()
             .find(|c| c.id == id)
             .unwrap_or_else(|| panic!("no case {id}"));
-        self.runner(url, timeout).run(case)
+        let runner = self.runner(url, timeout);
+        self.runtime.block_on(runner.run(Arc::clone(case)))
     }
 
-    /// Runs every case against `url`; the ids of those that did not pass, with their outcome.
-    pub fn run_all(&self, url: &str) -> Vec<(String, Outcome)> {
-        let runner = self.runner(url, Duration::from_secs(10));
-        self.cases
-            .iter()
-            .map(|case| (case.id.clone(), runner.run(case)))
-            .filter(|(_, outcome)| *outcome != Outcome::Passed)
+    /// Runs every case against `url`; the results of those that did not pass.
+    pub fn run_all(&self, url: &str) -> Vec<CaseResult> {
+        let runner = Arc::new(self.runner(url, Duration::from_secs(10)));
+        let results = self.runtime.block_on(runner.run_all(&self.cases, 8));
+        results
+            .into_iter()
+            .filter(|result| result.outcome != Outcome::Passed)
             .collect()
     }
 
     fn runner(&self, url: &str, timeout: Duration) -> Runner {
-        let fixture = Fixture::builtin();
         Runner::new(
             Arc::clone(&self.contract),
-            Target::new(url, fixture.variables()),
+            Target::new(url, Fixture::builtin().variables()),
             HttpClient::new(timeout, 1 << 20).expect("a client"),
-            self.runtime.handle().clone(),
-            Arc::new(Redactor::new(fixture.secrets())),
         )
     }
 }

@@ -1,8 +1,9 @@
-//! Expected statuses: `200`, `"4xx"`, or a list of them.
+//! Statuses as cases and the manifest name them: `200`, `"4xx"`, or a list of them.
 
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 /// One accepted status, or a class of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +32,8 @@ impl StatusPattern {
         }
     }
 
-    fn code(code: u64) -> Result<StatusPattern, String> {
+    /// Exactly `code`, which must be within 100..599.
+    pub fn code(code: u64) -> Result<StatusPattern, String> {
         match u16::try_from(code) {
             Ok(code @ 100..=599) => Ok(StatusPattern::Code(code)),
             _ => Err(format!("status {code} is outside 100..599")),
@@ -61,6 +63,11 @@ impl fmt::Display for StatusPattern {
 pub struct StatusSet(Vec<StatusPattern>);
 
 impl StatusSet {
+    /// A set of these patterns; `None` when there are none.
+    pub fn new(patterns: Vec<StatusPattern>) -> Option<StatusSet> {
+        (!patterns.is_empty()).then_some(StatusSet(patterns))
+    }
+
     /// Whether `status` is accepted.
     pub fn matches(&self, status: u16) -> bool {
         self.0.iter().any(|pattern| pattern.matches(status))
@@ -84,6 +91,27 @@ impl fmt::Display for StatusSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let texts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
         f.write_str(&texts.join(" or "))
+    }
+}
+
+impl Serialize for StatusPattern {
+    /// A code as a number, a class as text (`"4xx"`).
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StatusPattern::Code(code) => serializer.serialize_u16(*code),
+            StatusPattern::Class(_) => serializer.collect_str(self),
+        }
+    }
+}
+
+impl Serialize for StatusSet {
+    /// Always a list (a flow list in YAML: `[200, 404]`).
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut list = serializer.serialize_seq(Some(self.0.len()))?;
+        for pattern in &self.0 {
+            list.serialize_element(pattern)?;
+        }
+        list.end()
     }
 }
 

@@ -1,0 +1,126 @@
+//! Loading case files: every file under the cases folder, each checked whole, every broken
+//! file reported with its line and column before anything is sent.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+
+use super::model::{CaseFile, RawExpectation};
+use super::{Case, CaseKind, Expectation, document};
+use crate::vocab::Variable;
+use crate::yaml::{self, FileError};
+
+impl Case {
+    /// Reads one case from `file`; `id` is its name; `is_schema` tells which schema names
+    /// exist.
+    pub fn load(
+        id: String,
+        file: &Path,
+        is_schema: &dyn Fn(&str) -> bool,
+    ) -> Result<Case, FileError> {
+        let parsed: CaseFile = yaml::read(file)?;
+        let expect = parsed.expect;
+        let mut needs: BTreeSet<Variable> = parsed.needs.into_iter().collect();
+        let kind = match (parsed.request, parsed.document) {
+            (Some(request), None) => {
+                let expect = request_expectation(file, expect)?;
+                needs.extend(request.variables());
+                needs.extend(expect.variables());
+                CaseKind::Request { request, expect }
+            }
+            (None, Some(spec)) => {
+                CaseKind::Document(document::build(file, spec, expect, is_schema)?)
+            }
+            (Some(_), Some(_)) => {
+                return Err(FileError::whole(
+                    file,
+                    "a case has `request` or `document`, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(FileError::whole(
+                    file,
+                    "a case needs `request` (sent to the target) or `document` (checked against the contract)",
+                ));
+            }
+        };
+        Ok(Case {
+            id,
+            file: file.to_owned(),
+            description: parsed.description,
+            needs,
+            kind,
+        })
+    }
+}
+
+fn request_expectation(
+    file: &Path,
+    expect: Spanned<RawExpectation>,
+) -> Result<Expectation, FileError> {
+    let location = expect.referenced;
+    let at = |message: &str| FileError::at(file, location, message);
+    let raw = expect.value;
+    if raw.valid.is_some() || raw.reason.is_some() {
+        return Err(at(
+            "`expect.valid` and `expect.reason` belong to document cases",
+        ));
+    }
+    let status = raw.status.ok_or_else(|| {
+        at("`expect.status` is missing: a request case must say which statuses it accepts")
+    })?;
+    for (pointer, matcher) in &raw.body {
+        if matcher.value.is_empty() {
+            return Err(FileError::at(
+                file,
+                matcher.referenced,
+                format!(
+                    "expect.body `{pointer}` checks nothing: give `equals`, `present` or `same_as`"
+                ),
+            ));
+        }
+    }
+    Ok(Expectation {
+        status,
+        body: raw.body,
+        headers: raw.headers,
+        content_type: raw.content_type,
+    })
+}
+
+/// Loads every `*.yaml` / `*.yml` file under `dir`, sorted by id. Every broken file is
+/// reported, not just the first.
+pub fn load_dir(
+    dir: &Path,
+    is_schema: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
+    let mut files = yaml::files_under(dir).map_err(|e| vec![e])?;
+    files.sort();
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for file in files {
+        match Case::load(case_id(dir, &file), &file, is_schema) {
+            Ok(case) => cases.push(Arc::new(case)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if cases.is_empty() && errors.is_empty() {
+        errors.push(FileError::whole(dir, "no case files (*.yaml) found"));
+    }
+    if errors.is_empty() {
+        Ok(cases)
+    } else {
+        Err(errors)
+    }
+}
+
+fn case_id(dir: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(dir).unwrap_or(file).with_extension("");
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

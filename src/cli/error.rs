@@ -1,0 +1,76 @@
+//! Why a command could not do its work, and the exit code each reason gives.
+
+use std::path::PathBuf;
+
+use crate::yaml::FileError;
+
+/// Exit code when a case failed (as `cargo test`).
+pub const EXIT_FAILED: u8 = 101;
+/// Exit code when the arguments, case files, schemas or fixture are unusable (nothing was
+/// sent), or a report could not be written.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code when the target could not be reached at all.
+pub const EXIT_UNREACHABLE: u8 = 3;
+/// Exit code when the reader of the output went away (`| head`), as a shell reports SIGPIPE.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// Why a command stopped before it could finish.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The case files or the contract are unusable; nothing was sent.
+    #[error("nothing was sent; fix these first:\n{}", lines(.0))]
+    NothingSent(Vec<FileError>),
+    /// Files that cannot be used, all of them.
+    #[error("fix these first:\n{}", lines(.0))]
+    Files(Vec<FileError>),
+    /// One file that cannot be used (the contract, a fixture).
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// An argument that cannot be used.
+    #[error("{0}")]
+    Usage(String),
+    /// A file the command needs cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file the command writes cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A part of the command could not start (the runtime, the mock, the HTTP client).
+    #[error("cannot {what}: {why}")]
+    Start {
+        /// What could not start, as a verb phrase.
+        what: String,
+        /// Why.
+        why: String,
+    },
+}
+
+impl Error {
+    /// The process's exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        EXIT_BAD_INPUT
+    }
+
+    /// A part that could not start.
+    pub fn start(what: impl Into<String>, why: impl std::fmt::Display) -> Error {
+        Error::Start {
+            what: what.into(),
+            why: why.to_string(),
+        }
+    }
+}
+
+fn lines(errors: &[FileError]) -> String {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    lines.join("\n")
+}

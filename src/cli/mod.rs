@@ -1,0 +1,120 @@
+//! The command line: run the cases (the default), serve the mock standalone, or use the
+//! contract's tools. Each concern has its file: the clap types ([`args`]), building the
+//! target ([`target`], the one place that teaches the redactor the run's secrets), the run
+//! and its exit codes ([`run`]), the mock ([`mock`]), `generate` and `coverage` ([`tools`]),
+//! and the errors with their exit codes ([`error`]).
+
+mod args;
+mod error;
+mod mock;
+mod run;
+mod target;
+mod tools;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{CommandFactory, FromArgMatches};
+
+pub use error::{EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_UNREACHABLE, Error};
+
+use crate::case::{self, Case};
+use crate::contract::Contract;
+use crate::redact::Redactor;
+use crate::yaml::FileError;
+use args::{Cli, Command, SuiteArgs};
+
+/// Runs the command line of this process and returns its exit code.
+pub fn main() -> ExitCode {
+    main_with(std::env::args_os())
+}
+
+/// Runs the command line `args` (the first is the program's name) and returns the exit code.
+pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    // libtest-mimic's arguments carry their own help template; keep clap's default one.
+    let command = Cli::command().help_template(
+        "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}",
+    );
+    let cli = match Cli::from_arg_matches(&command.get_matches_from(args)) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let redactor = Arc::new(Redactor::default());
+    install_panic_hook(Arc::clone(&redactor));
+    let result = match cli.command {
+        Some(Command::Mock(args)) => mock::serve(&args),
+        Some(Command::Generate(args)) => tools::generate(&args),
+        Some(Command::Coverage(args)) => tools::coverage(&args),
+        None => run::run(&cli.run, &redactor),
+    };
+    result.unwrap_or_else(|error| {
+        eprintln!("error: {}", redactor.redact(&error.to_string()));
+        ExitCode::from(error.exit_code())
+    })
+}
+
+/// Routes every panic through the redactor; a write to a closed pipe ends the process quietly.
+fn install_panic_hook(redactor: Arc<Redactor>) {
+    std::panic::set_hook(Box::new(move |info| {
+        match panic_report(&redactor, &info.to_string()) {
+            Some(text) => eprintln!("{text}"),
+            None => std::process::exit(i32::from(EXIT_BROKEN_PIPE)),
+        }
+    }));
+}
+
+/// What a panic prints, masked; `None` for a write to a closed pipe, which is not an error.
+fn panic_report(redactor: &Redactor, text: &str) -> Option<String> {
+    let broken_pipe = text.contains("Broken pipe") && text.contains("failed printing");
+    (!broken_pipe).then(|| format!("sms-conformance panicked: {}", redactor.redact(text)))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::start("start the async runtime", e))
+}
+
+/// Loads and checks the contract and every case; all errors together.
+fn load_suite(args: &SuiteArgs) -> Result<(Contract, Vec<Arc<Case>>), Error> {
+    load_all(args).map_err(Error::Files)
+}
+
+fn load_all(args: &SuiteArgs) -> Result<(Contract, Vec<Arc<Case>>), Vec<FileError>> {
+    match Contract::load(&args.schemas) {
+        Ok(contract) => {
+            let cases = case::load_dir(&args.cases, &|name| contract.has_schema(name))?;
+            Ok((contract, cases))
+        }
+        Err(error) => {
+            // Still report the cases' own errors; schema names cannot be checked.
+            let cases = case::load_dir(&args.cases, &|_| true);
+            Err(std::iter::once(error)
+                .chain(cases.err().into_iter().flatten())
+                .collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_masked_and_a_closed_pipe_is_quiet() {
+        let redactor = Redactor::new(["tok-secret-1"]);
+        let shown = panic_report(
+            &redactor,
+            "panicked at src/x.rs:1:1:\nbad token tok-secret-1",
+        )
+        .unwrap();
+        assert!(
+            !shown.contains("tok-secret-1") && shown.contains("bad token ********"),
+            "{shown}"
+        );
+        let pipe = "panicked at library/std/src/io/stdio.rs:1:1:\nfailed printing to stdout: Broken pipe (os error 32)";
+        assert_eq!(panic_report(&redactor, pipe), None);
+    }
+}

@@ -1,0 +1,108 @@
+//! Building the target of a run, embedded or external: the one place that teaches the
+//! redactor every secret the run starts with (tokens, the fixture's passphrases, a password
+//! in the URL).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::args::RunArgs;
+use super::error::Error;
+use crate::mock::{self, Fixture};
+use crate::redact::Redactor;
+use crate::runner::Target;
+use crate::vocab::{Variable, Variables};
+
+/// The fixture in `file`, or the built-in one.
+pub(super) fn fixture(file: Option<&Path>) -> Result<Fixture, Error> {
+    match file {
+        Some(file) => Ok(Fixture::load(file)?),
+        None => Ok(Fixture::builtin()),
+    }
+}
+
+/// The target `args` name, its secrets taught to `redactor`. The embedded mock serves on
+/// `runtime` until the runtime is dropped.
+pub(super) fn build(
+    args: &RunArgs,
+    runtime: &tokio::runtime::Runtime,
+    redactor: &Redactor,
+) -> Result<Target, Error> {
+    match &args.base_url {
+        Some(url) => external(url, args, redactor),
+        None => embedded(runtime, fixture(args.fixture.as_deref())?, redactor),
+    }
+}
+
+/// Starts the mock on an ephemeral loopback port of `runtime`.
+fn embedded(
+    runtime: &tokio::runtime::Runtime,
+    fixture: Fixture,
+    redactor: &Redactor,
+) -> Result<Target, Error> {
+    fixture.secrets().for_each(|secret| redactor.learn(secret));
+    let variables = fixture.variables();
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let (addr, serving) = runtime
+        .block_on(mock::server::bind(
+            loopback,
+            Arc::new(fixture),
+            std::future::pending(),
+        ))
+        .map_err(|e| Error::start("start the embedded mock", e))?;
+    runtime.spawn(serving);
+    Ok(Target::new(&format!("http://{addr}"), variables))
+}
+
+fn external(url: &str, args: &RunArgs, redactor: &Redactor) -> Result<Target, Error> {
+    // The URL is not echoed back: it may hold a password.
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::Usage(format!("--base-url is not a URL: {e}")))?;
+    if let Some(password) = parsed.password() {
+        redactor.learn(password);
+        let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
+        redactor.learn(&decoded);
+    }
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::Usage(format!(
+            "--base-url must be http or https, not {}",
+            parsed.scheme()
+        )));
+    }
+    let mut variables = Variables::default();
+    if let Some(task_id) = &args.task_id {
+        variables.set(Variable::TaskId, task_id.clone());
+    }
+    let secrets = [
+        (Variable::Token, args.token_file.as_deref(), "SMS_TOKEN"),
+        (
+            Variable::ForbiddenToken,
+            args.forbidden_token_file.as_deref(),
+            "SMS_FORBIDDEN_TOKEN",
+        ),
+    ];
+    for (variable, file, env) in secrets {
+        if let Some(value) = read_secret(file, env)? {
+            variables.set(variable, value);
+        }
+    }
+    variables
+        .secrets()
+        .for_each(|secret| redactor.learn(secret));
+    Ok(Target::new(url, variables))
+}
+
+/// A secret from `file` (surrounding white space trimmed) or else the environment.
+fn read_secret(file: Option<&Path>, env: &str) -> Result<Option<String>, Error> {
+    let value = match file {
+        Some(file) => std::fs::read_to_string(file)
+            .map_err(|source| Error::Read {
+                path: file.to_owned(),
+                source,
+            })?
+            .trim()
+            .to_owned(),
+        None => std::env::var(env).unwrap_or_default().trim().to_owned(),
+    };
+    Ok(Some(value).filter(|v| !v.is_empty()))
+}

@@ -1,0 +1,205 @@
+//! What running a case gives: a typed outcome, its problems, and the exchange. Nothing here is
+//! text for a reader yet; the reports render it, through the redactor, once every case has
+//! run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::case::{Case, ExpectedViolation};
+use crate::contract::Violation;
+use crate::http::{Answer, PreparedRequest, TransportError};
+use crate::vocab::{HeaderName, JsonPointer, StatusSet, Variable};
+
+/// Which check a problem comes from: the `check` of the JSON report's reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// The status is not one the case accepts.
+    Status,
+    /// The media type is wrong.
+    ContentType,
+    /// A required header is missing.
+    Header,
+    /// The body is not JSON.
+    Json,
+    /// The body breaks a schema.
+    Schema,
+    /// A value in the body is not what the case expects.
+    Body,
+    /// No usable answer came back.
+    Transport,
+    /// A document case's verdict is not the expected one.
+    Verdict,
+    /// The tool itself failed while running the case.
+    Internal,
+}
+
+impl Check {
+    /// Every check, in the order the report's schema lists them.
+    pub const ALL: [Check; 9] = [
+        Check::Status,
+        Check::ContentType,
+        Check::Header,
+        Check::Json,
+        Check::Schema,
+        Check::Body,
+        Check::Transport,
+        Check::Verdict,
+        Check::Internal,
+    ];
+}
+
+/// One way a case fails.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// The status is not one the case accepts.
+    Status {
+        /// What came back.
+        got: u16,
+        /// What the case accepts.
+        expected: StatusSet,
+        /// Whether the manifest lists a schema for it.
+        has_schema: bool,
+    },
+    /// The media type is not the expected one.
+    ContentType {
+        /// The header as received, if any.
+        got: Option<String>,
+        /// The expected media type.
+        expected: String,
+    },
+    /// A required header is missing.
+    MissingHeader(HeaderName),
+    /// The body is not JSON, though a schema or the case needs it to be: the parser's
+    /// message, with its line and column.
+    NotJson(String),
+    /// The body is not valid against the schemas for its status.
+    Schema(Vec<Violation>),
+    /// A value at a JSON pointer is not what the case expects.
+    Body {
+        /// Where.
+        pointer: JsonPointer,
+        /// What is wrong.
+        mismatch: Mismatch,
+    },
+    /// No usable answer came back.
+    Transport(TransportError),
+    /// A document case's verdict is not the expected one.
+    Verdict(Verdict),
+    /// The run of the case panicked (a defect of this tool): the panic's message.
+    Panicked(String),
+}
+
+impl Problem {
+    /// The check it comes from.
+    pub fn check(&self) -> Check {
+        match self {
+            Problem::Status { .. } => Check::Status,
+            Problem::ContentType { .. } => Check::ContentType,
+            Problem::MissingHeader(_) => Check::Header,
+            Problem::NotJson(_) => Check::Json,
+            Problem::Schema(_) => Check::Schema,
+            Problem::Body { .. } => Check::Body,
+            Problem::Transport(_) => Check::Transport,
+            Problem::Verdict(_) => Check::Verdict,
+            Problem::Panicked(_) => Check::Internal,
+        }
+    }
+}
+
+/// How a value in the body differs from what the case expects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mismatch {
+    /// It must be present and is not.
+    Missing,
+    /// It must be absent and is not.
+    Present,
+    /// It must equal a value that refers to a variable the target lacks.
+    Unprovided,
+    /// It must equal `expected` and is missing.
+    MissingExpected(Json),
+    /// It is `got`, not `expected`.
+    NotEqual {
+        /// What the body holds.
+        got: Json,
+        /// What the case expects.
+        expected: Json,
+    },
+    /// It is `got`, and the value at `other` is `other_value`; they must be equal.
+    Differs {
+        /// The other place.
+        other: JsonPointer,
+        /// What the body holds here.
+        got: Json,
+        /// What it holds there.
+        other_value: Json,
+    },
+}
+
+/// How a document case's verdict went wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// The case judges by a status the manifest has no row for.
+    NoSchema(u16),
+    /// Expected valid; these violations say otherwise.
+    NotValid(Vec<Violation>),
+    /// Expected invalid for this reason; the body is valid.
+    NotInvalid(ExpectedViolation),
+    /// Expected invalid for this reason only; these are the violations.
+    OtherViolations(ExpectedViolation, Vec<Violation>),
+}
+
+/// How one case ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Every check held.
+    Passed,
+    /// Not run: the target lacks these variables.
+    Ignored(Vec<Variable>),
+    /// At least one check failed.
+    Failed(Vec<Problem>),
+}
+
+/// What a request case sent and what came back.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The request as sent (secrets in clear: render it through the redactor).
+    pub request: PreparedRequest,
+    /// The answer, or why there is none.
+    pub answer: Result<Answer, TransportError>,
+    /// The answer's body as JSON, when it is JSON.
+    pub json: Option<Json>,
+}
+
+/// One case's run.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The case.
+    pub case: Arc<Case>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// How long it took.
+    pub duration: Duration,
+    /// What it sent and got (request cases that ran).
+    pub exchange: Option<Exchange>,
+}
+
+impl CaseResult {
+    /// The problems, if it failed.
+    pub fn problems(&self) -> &[Problem] {
+        match &self.outcome {
+            Outcome::Failed(problems) => problems,
+            Outcome::Passed | Outcome::Ignored(_) => &[],
+        }
+    }
+
+    /// Whether it failed because the target could not be reached at all.
+    pub fn unreachable(&self) -> bool {
+        self.problems()
+            .iter()
+            .any(|p| matches!(p, Problem::Transport(TransportError::Unreachable(_))))
+    }
+}
