@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::binary::{builtin_env, command, run};
+use common::binary::{builtin_env, command, run, run_data};
 use common::{LONG_PASSPHRASE, faithful, long_passphrase, stub};
 use serde_json::json;
 use sms_conformance::mock::Fixture;
@@ -14,6 +14,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn shipped_case_count() -> usize {
     common::load_cases(&common::cases_dir()).unwrap().len()
+}
+
+fn data_case_count() -> usize {
+    common::load_cases(&common::data_cases()).unwrap().len()
 }
 
 #[tokio::test]
@@ -27,7 +31,7 @@ async fn with_no_arguments_every_case_passes_against_the_embedded_mock() {
 
 #[tokio::test]
 async fn libtest_flags_list_filter_and_match_exactly() {
-    let list = run(&["--list"], &[]).await;
+    let list = run_data(&["--list"], &[]).await;
     assert_eq!(list.code, 0);
     list.assert_shows("auth/missing-token: test");
     assert_eq!(
@@ -35,10 +39,10 @@ async fn libtest_flags_list_filter_and_match_exactly() {
             .lines()
             .filter(|l| l.ends_with(": test"))
             .count(),
-        shipped_case_count()
+        data_case_count()
     );
 
-    let filtered = run(&["auth/", "--test-threads", "2"], &[]).await;
+    let filtered = run_data(&["auth/", "--test-threads", "2"], &[]).await;
     filtered.assert_shows("test auth/missing-token ... ok");
     assert!(
         !filtered.stdout.contains("read/valid-call"),
@@ -46,7 +50,7 @@ async fn libtest_flags_list_filter_and_match_exactly() {
         filtered.stdout
     );
 
-    let exact = run(&["--exact", "read/valid-call", "--format", "terse"], &[]).await;
+    let exact = run_data(&["--exact", "read/valid-call", "--format", "terse"], &[]).await;
     exact.assert_shows("test result: ok. 1 passed");
 }
 
@@ -54,7 +58,7 @@ async fn libtest_flags_list_filter_and_match_exactly() {
 async fn a_256_character_passphrase_fails_naming_pointer_and_keyword_without_printing_it() {
     let server = stub(long_passphrase).await;
     let env = builtin_env();
-    let run = run(&["--base-url", &server.uri()], &env).await;
+    let run = run_data(&["--base-url", &server.uri()], &env).await;
     assert_eq!(run.code, 101, "{}", run.all());
     run.assert_shows("test read/valid-call ... FAILED");
     assert!(
@@ -125,7 +129,7 @@ async fn a_case_whose_variable_the_target_lacks_is_ignored_with_the_reason() {
         "--token-file",
         token_file.path().to_str().unwrap(),
     ];
-    let run = run(&args, &env).await;
+    let run = run_data(&args, &env).await;
     assert_eq!(run.code, 0, "{}", run.all());
     run.assert_shows("auth/forbidden-token ... ignored (the target provides no forbidden_token (set SMS_FORBIDDEN_TOKEN or --forbidden-token-file))");
     run.assert_shows("test read/valid-call ... ok");
@@ -221,14 +225,14 @@ async fn the_standalone_mock_serves_until_stopped_and_names_tokens_not_values() 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hanging_endpoint_fails_each_request_case_in_time_and_the_run_ends_with_the_summary() {
     let url = common::hostile::raw_server(common::hostile::never_answers).await;
-    let cases = common::load_cases(&common::cases_dir()).unwrap();
+    let cases = common::load_cases(&common::data_cases()).unwrap();
     let requests = cases
         .iter()
         .filter(|c| matches!(c.kind, sms_conformance::CaseKind::Request { .. }))
         .count();
     let documents = cases.len() - requests;
     let started = std::time::Instant::now();
-    let run = run(
+    let run = run_data(
         &[
             "--base-url",
             &url,
@@ -266,7 +270,7 @@ async fn help_does_not_show_the_endpoint_it_was_given() {
 
 #[tokio::test]
 async fn the_body_cap_and_timeout_are_set_from_the_command_line() {
-    let run = run(
+    let run = run_data(
         &["--max-body", "16", "--timeout", "2", "read/valid-call"],
         &[],
     )

@@ -47,3 +47,50 @@ fn the_readme_fixture_example_is_accepted() {
     let fixture = Fixture::load(&file).unwrap();
     assert!(fixture.tokens.iter().any(|t| t.name == "forbidden_token"));
 }
+
+/// Every block the README introduces with "This is `FILE`" (the whole file) or "From `FILE`"
+/// (a run of its lines), with the text of that block.
+fn quoted_blocks() -> Vec<(bool, String, String)> {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let mut found = Vec::new();
+    let mut rest = readme.as_str();
+    while let Some(at) = rest.find(['T', 'F']) {
+        rest = &rest[at..];
+        let whole = rest.starts_with("This is `");
+        let part = rest.starts_with("From\n`") || rest.starts_with("From `");
+        if !(whole || part) {
+            rest = &rest[1..];
+            continue;
+        }
+        let open = rest.find('`').unwrap() + 1;
+        let close = open + rest[open..].find('`').unwrap();
+        let file = rest[open..close].to_owned();
+        let fence = rest.find("```").expect("a block follows");
+        let body_start = fence + rest[fence..].find('\n').unwrap() + 1;
+        let body_end = body_start + rest[body_start..].find("```").unwrap();
+        found.push((whole, file, rest[body_start..body_end].to_owned()));
+        rest = &rest[body_end + 3..];
+    }
+    found
+}
+
+#[test]
+fn every_file_the_readme_quotes_says_what_the_readme_shows() {
+    let blocks = quoted_blocks();
+    assert!(blocks.len() >= 2, "{blocks:?}");
+    for (whole, file, shown) in blocks {
+        let text = std::fs::read_to_string(common::root().join(&file))
+            .unwrap_or_else(|e| panic!("the README quotes {file}: {e}"));
+        if whole {
+            assert_eq!(
+                shown, text,
+                "the README's copy of {file} differs from the file"
+            );
+        } else {
+            assert!(
+                text.contains(&shown),
+                "the README's excerpt of {file} is not in the file:\n{shown}"
+            );
+        }
+    }
+}

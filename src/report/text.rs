@@ -347,3 +347,50 @@ fn verdict_text(case: &Case, verdict: &Verdict) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_masks_passphrases_escapes_controls_and_stops_at_its_length() {
+        let redactor = Redactor::default();
+        let renderer = Renderer::new(&redactor, &[]);
+        let json = serde_json::json!({"passphrase": "secret", "x": "a\u{1}b"});
+        assert_eq!(
+            renderer.excerpt(Some(&json), &[]),
+            r#"{"passphrase":"********","x":"a\u0001b"}"#
+        );
+        let long = "y".repeat(BODY_EXCERPT + 10);
+        assert_eq!(
+            renderer.excerpt(None, long.as_bytes()),
+            format!(
+                "{}… ({} characters in all)",
+                &long[..BODY_EXCERPT],
+                long.len()
+            )
+        );
+        assert_eq!(renderer.excerpt(None, b"line\nbreak"), "line\\nbreak");
+    }
+
+    #[test]
+    fn a_secret_across_the_cut_is_masked_before_it_is_cut() {
+        let secret = "s3cr3t-token-value-0123456789";
+        let redactor = Redactor::new([secret]);
+        let renderer = Renderer::new(&redactor, &[]);
+        let body = format!("{}{secret}", "z".repeat(BODY_EXCERPT - 10));
+        let shown = renderer.excerpt(None, body.as_bytes());
+        assert!(!shown.contains(&secret[..10]), "{shown}");
+        let value = format!(
+            "{}{secret}{}",
+            "v".repeat(VALUE_EXCERPT - 10),
+            "w".repeat(20)
+        );
+        let shown = renderer.header("X-Echo", &value);
+        assert!(!shown.contains(&secret[..10]), "{shown}");
+        assert!(
+            shown.ends_with(&format!("({} chars)", value.chars().count())),
+            "{shown}"
+        );
+    }
+}

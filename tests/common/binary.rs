@@ -70,6 +70,17 @@ pub async fn run(args: &[&str], env: &[(&str, String)]) -> Run {
     }
 }
 
+/// Runs the binary on the tests' own cases (`tests/data/cases`).
+pub async fn run_data(args: &[&str], env: &[(&str, String)]) -> Run {
+    let cases = super::data_cases();
+    let args = [
+        &["--cases", cases.to_str().expect("a UTF-8 path")][..],
+        args,
+    ]
+    .concat();
+    run(&args, env).await
+}
+
 /// The built-in fixture's variables as a live target's environment.
 pub fn builtin_env() -> Vec<(&'static str, String)> {
     vec![
