@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use base64::Engine;
-use common::binary::{Run, builtin_env, run, run_data};
+use common::binary::{Run, builtin_env, run_data};
 use common::{edit_json, faithful, stub};
 use quick_xml::events::Event;
 use serde_json::{Value as Json, json};
