@@ -1,5 +1,5 @@
-//! `sms-conformance coverage`: every constraint of the contract, and the cases that exercise
-//! it. What a case exercises is read off what it does (the body it judges, the lengths it
+//! `sms-conformance coverage`: every constraint of the contract and every assumption of the
+//! ledger, and the cases that exercise each. What a case exercises is read off what it does (the body it judges, the lengths it
 //! sends, the statuses it accepts), not off a label, so removing a case uncovers its
 //! constraint.
 
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use crate::case::{Case, CaseKind, Document, Judge, RequestSpec, Value};
-use crate::contract::{Constraint, Contract, RequestField, Rule};
+use crate::contract::{Constraint, Contract, LEDGER_FILE, MANIFEST_FILE, RequestField, Rule};
 use crate::vocab::{JsonPointer, StatusPattern, Variables};
 
 /// One constraint and the cases on each side of its limit.
@@ -136,6 +136,19 @@ impl Coverage {
                 .iter()
                 .filter(|c| matches!(c.kind, CaseKind::Request { .. }))
             {
+                insert(&mut item.at, case);
+            }
+            items.push(item);
+        }
+        let ledger_file = manifest_file.replace(MANIFEST_FILE, LEDGER_FILE);
+        for (id, _) in contract.ledger().iter() {
+            let mut item = Item::new(
+                format!("{ledger_file}: assumptions"),
+                format!("assumption {id}"),
+                true,
+                false,
+            );
+            for case in cases.iter().filter(|c| c.assumes.contains(id)) {
                 insert(&mut item.at, case);
             }
             items.push(item);

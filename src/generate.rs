@@ -188,6 +188,7 @@ impl DocumentCase {
         let case = CaseFile {
             description: Some(self.description.clone()),
             needs: Vec::new(),
+            assumes: Vec::new(),
             request: None,
             document: Some(spanned(DocumentSpec {
                 schema: Some(spanned(constraint.schema.clone())),
@@ -452,9 +453,17 @@ fn request_case(
     } else {
         &limit.outside
     };
+    let assumes = if allowed {
+        &limit.assumes.within
+    } else if length < min {
+        &limit.assumes.under
+    } else {
+        &limit.assumes.over
+    };
     let case = CaseFile {
         description: Some(description),
         needs: Vec::new(),
+        assumes: assumes.iter().cloned().map(spanned).collect(),
         request: Some(RequestSpec {
             method: Method::default(),
             path: PathTemplate(DEFAULT_PATH.to_owned()),

@@ -23,7 +23,7 @@
 //! use sms_conformance::mock::Fixture;
 //!
 //! let contract = Contract::load("schemas".as_ref()).unwrap();
-//! let cases = load_dir("cases".as_ref(), &|name| contract.has_schema(name)).unwrap();
+//! let cases = load_dir("cases".as_ref(), &contract.known()).unwrap();
 //! let fixture = Fixture::builtin();
 //! let target = Target::new("http://127.0.0.1:8080", fixture.variables());
 //! let client = HttpClient::new(Duration::from_secs(10), 1 << 20).unwrap();

@@ -74,18 +74,15 @@ async fn broken_case_files_stop_the_run_before_any_request_and_are_all_reported(
         "request:\n  task_id: x\nexpect:\n  status: 404\n",
     )
     .unwrap();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sms-conformance"))
-        .args([
-            "--base-url",
-            &server.uri(),
-            "--cases",
-            dir.path().to_str().unwrap(),
-        ])
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let args = [
+        "--base-url",
+        &server.uri(),
+        "--cases",
+        dir.path().to_str().unwrap(),
+    ];
+    let output = common::binary::run(&args, &common::binary::builtin_env()).await;
+    let stderr = output.stderr.clone();
+    assert_eq!(output.code, 2, "{stderr}");
     assert!(
         stderr.starts_with("error: nothing was sent; fix these first:"),
         "{stderr}"
@@ -96,7 +93,7 @@ async fn broken_case_files_stop_the_run_before_any_request_and_are_all_reported(
         "{stderr}"
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 0);
-    assert!(String::from_utf8_lossy(&output.stdout).is_empty());
+    assert!(output.stdout.is_empty(), "{}", output.stdout);
 }
 
 #[tokio::test]

@@ -156,7 +156,7 @@ async fn a_broken_case_file_stops_the_run_before_any_request() {
             "--cases",
             dir.path().to_str().unwrap(),
         ],
-        &[],
+        &builtin_env(),
     )
     .await;
     assert_eq!(run.code, 2, "{}", run.all());

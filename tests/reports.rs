@@ -136,10 +136,12 @@ async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
     let report = check_json_report(&json_path);
     assert_eq!(
         report["summary"],
-        json!({"passed": cases.len(), "failed": 0, "ignored": 0})
+        json!({"passed": cases.len(), "failed": 0, "ignored": 0, "contradicted": 0})
     );
+    assert_eq!(report["target"]["kind"], "embedded");
+    assert_eq!(report["target"]["label"], "embedded mock (built-in fixture)");
     assert!(
-        report["target"]
+        report["target"]["url"]
             .as_str()
             .unwrap()
             .starts_with("http://127.0.0.1:")
@@ -195,8 +197,9 @@ async fn a_failing_run_reports_failures_ignored_cases_and_reasons() {
     );
 
     let report = check_json_report(&json_path);
+    assert_eq!(report["target"]["kind"], "live");
     assert!(
-        !report["target"].as_str().unwrap().contains("url-secret-pw"),
+        !report["target"].to_string().contains("url-secret-pw"),
         "{}",
         report["target"]
     );

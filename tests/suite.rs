@@ -9,6 +9,8 @@ fn main() -> std::process::ExitCode {
         format!("{root}/cases"),
         "--schemas".into(),
         format!("{root}/schemas"),
+        // The embedded mock holds every assumption: a contradiction here is a defect.
+        "--strict".into(),
     ];
     sms_conformance::cli::main_with(
         args.into_iter()

@@ -9,6 +9,7 @@ use serde_saphyr::Spanned;
 
 use super::model::{DocumentSpec, ExpectedViolation, Fill, RawExpectation};
 use super::value::MAX_GENERATED_LEN;
+use crate::vocab::Known;
 use crate::yaml::FileError;
 
 /// Which part of the contract judges the body.
@@ -68,7 +69,7 @@ pub(super) fn build(
     file: &Path,
     spec: Spanned<DocumentSpec>,
     expect: Spanned<RawExpectation>,
-    is_schema: &dyn Fn(&str) -> bool,
+    known: &Known,
 ) -> Result<Document, FileError> {
     let at = |location, message: &str| FileError::at(file, location, message);
     let raw = &expect.value;
@@ -97,7 +98,7 @@ pub(super) fn build(
     let spec_at = spec.referenced;
     let spec = spec.value;
     let judge = match (spec.schema, spec.status) {
-        (Some(name), None) if is_schema(&name.value) => Judge::Schema(name.value),
+        (Some(name), None) if known.has_schema(&name.value) => Judge::Schema(name.value),
         (Some(name), None) => {
             return Err(FileError::at(
                 file,

@@ -9,18 +9,25 @@ use serde_saphyr::Spanned;
 
 use super::model::{CaseFile, RawExpectation};
 use super::{Case, CaseKind, Expectation, document};
-use crate::vocab::Variable;
+use crate::vocab::{Known, Variable};
 use crate::yaml::{self, FileError};
 
 impl Case {
-    /// Reads one case from `file`; `id` is its name; `is_schema` tells which schema names
-    /// exist.
-    pub fn load(
-        id: String,
-        file: &Path,
-        is_schema: &dyn Fn(&str) -> bool,
-    ) -> Result<Case, FileError> {
+    /// Reads one case from `file`; `id` is its name; `known` tells which schemas and
+    /// assumptions exist.
+    pub fn load(id: String, file: &Path, known: &Known) -> Result<Case, FileError> {
         let parsed: CaseFile = yaml::read(file)?;
+        let mut assumes = BTreeSet::new();
+        for id in parsed.assumes {
+            if !known.has_assumption(&id.value) {
+                return Err(FileError::at(
+                    file,
+                    id.referenced,
+                    format!("`assumes`: {}", known.unknown_assumption(&id.value)),
+                ));
+            }
+            assumes.insert(id.value);
+        }
         let expect = parsed.expect;
         let mut needs: BTreeSet<Variable> = parsed.needs.into_iter().collect();
         let kind = match (parsed.request, parsed.document) {
@@ -30,8 +37,14 @@ impl Case {
                 needs.extend(expect.variables());
                 CaseKind::Request { request, expect }
             }
-            (None, Some(spec)) => {
-                CaseKind::Document(document::build(file, spec, expect, is_schema)?)
+            (None, Some(spec)) if assumes.is_empty() => {
+                CaseKind::Document(document::build(file, spec, expect, known)?)
+            }
+            (None, Some(_)) => {
+                return Err(FileError::whole(
+                    file,
+                    "a document case checks the contract, which is never an assumption: remove `assumes`",
+                ));
             }
             (Some(_), Some(_)) => {
                 return Err(FileError::whole(
@@ -51,6 +64,7 @@ impl Case {
             file: file.to_owned(),
             description: parsed.description,
             needs,
+            assumes,
             kind,
         })
     }
@@ -92,16 +106,13 @@ fn request_expectation(
 
 /// Loads every `*.yaml` / `*.yml` file under `dir`, sorted by id. Every broken file is
 /// reported, not just the first.
-pub fn load_dir(
-    dir: &Path,
-    is_schema: &dyn Fn(&str) -> bool,
-) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
+pub fn load_dir(dir: &Path, known: &Known) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
     let mut files = yaml::files_under(dir).map_err(|e| vec![e])?;
     files.sort();
     let mut cases = Vec::new();
     let mut errors = Vec::new();
     for file in files {
-        match Case::load(case_id(dir, &file), &file, is_schema) {
+        match Case::load(case_id(dir, &file), &file, known) {
             Ok(case) => cases.push(Arc::new(case)),
             Err(e) => errors.push(e),
         }

@@ -32,6 +32,9 @@ pub struct Case {
     pub description: Option<String>,
     /// The variables the target must provide for it to run.
     pub needs: BTreeSet<Variable>,
+    /// The assumptions (ledger ids) its own expectations rest on; empty when they rest on
+    /// documents alone.
+    pub assumes: BTreeSet<String>,
     /// What it does.
     pub kind: CaseKind,
 }

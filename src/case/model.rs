@@ -25,6 +25,9 @@ pub struct CaseFile {
     /// Variables the case needs beyond those it refers to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<Variable>,
+    /// The assumptions of the ledger its expectations rest on (request cases).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", serialize_with = "flow_seq")]
+    pub assumes: Vec<Spanned<String>>,
     /// The request a request case sends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestSpec>,

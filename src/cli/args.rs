@@ -98,6 +98,10 @@ pub(super) struct RunArgs {
     /// Print the requests the cases would send, secrets masked, and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Fail (exit 101) when a case contradicts an assumption of the ledger, instead of
+    /// reporting it as news.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }

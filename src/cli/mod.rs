@@ -8,6 +8,7 @@ mod args;
 mod error;
 mod mock;
 mod run;
+mod settings;
 mod target;
 mod tools;
 
@@ -22,6 +23,7 @@ pub use error::{EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_UNREACHABLE,
 use crate::case::{self, Case};
 use crate::contract::Contract;
 use crate::redact::Redactor;
+use crate::vocab::Known;
 use crate::yaml::FileError;
 use args::{Cli, Command, SuiteArgs};
 
@@ -36,9 +38,15 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
     let command = Cli::command().help_template(
         "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}",
     );
-    let cli = match Cli::from_arg_matches(&command.get_matches_from(args)) {
+    let matches = command.get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
+    };
+    let endpoint = match matches.value_source("base_url") {
+        Some(clap::parser::ValueSource::EnvVariable) => Some(settings::Source::Environment),
+        Some(_) => Some(settings::Source::Flag),
+        None => None,
     };
     let redactor = Arc::new(Redactor::default());
     install_panic_hook(Arc::clone(&redactor));
@@ -46,7 +54,7 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Some(Command::Mock(args)) => mock::serve(&args),
         Some(Command::Generate(args)) => tools::generate(&args),
         Some(Command::Coverage(args)) => tools::coverage(&args),
-        None => run::run(&cli.run, &redactor),
+        None => run::run(&cli.run, endpoint, &redactor),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {}", redactor.redact(&error.to_string()));
@@ -85,12 +93,12 @@ fn load_suite(args: &SuiteArgs) -> Result<(Contract, Vec<Arc<Case>>), Error> {
 fn load_all(args: &SuiteArgs) -> Result<(Contract, Vec<Arc<Case>>), Vec<FileError>> {
     match Contract::load(&args.schemas) {
         Ok(contract) => {
-            let cases = case::load_dir(&args.cases, &|name| contract.has_schema(name))?;
+            let cases = case::load_dir(&args.cases, &contract.known())?;
             Ok((contract, cases))
         }
         Err(error) => {
-            // Still report the cases' own errors; schema names cannot be checked.
-            let cases = case::load_dir(&args.cases, &|_| true);
+            // Still report the cases' own errors; the names they use cannot be checked.
+            let cases = case::load_dir(&args.cases, &Known::anything());
             Err(std::iter::once(error)
                 .chain(cases.err().into_iter().flatten())
                 .collect())

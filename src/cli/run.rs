@@ -10,7 +10,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 
 use super::args::RunArgs;
 use super::error::{EXIT_FAILED, EXIT_UNREACHABLE, Error};
-use super::{load_suite, runtime, target};
+use super::{load_suite, runtime, settings, target};
 use crate::case::{Case, CaseKind};
 use crate::http::HttpClient;
 use crate::redact::Redactor;
@@ -20,8 +20,19 @@ use crate::runner::{CaseResult, Outcome, Runner};
 /// How many cases run at once when `--test-threads` does not say.
 const DEFAULT_CONCURRENCY: usize = 8;
 
-/// Runs the cases `args` select and returns the exit code.
-pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error> {
+/// Runs the cases `args` select against the endpoint given by `endpoint` (none: the
+/// embedded mock) and returns the exit code.
+pub(super) fn run(
+    args: &RunArgs,
+    endpoint: Option<settings::Source>,
+    redactor: &Redactor,
+) -> Result<ExitCode, Error> {
+    let names: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .collect();
+    for warning in settings::look_alikes(names.iter().map(String::as_str)) {
+        eprintln!("{warning}");
+    }
     let (contract, cases) = load_suite(&args.suite).map_err(|e| match e {
         Error::Files(errors) => Error::NothingSent(errors),
         other => other,
@@ -37,17 +48,20 @@ pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error
             .collect();
         return Ok(libtest_mimic::run(&libtest, listing).exit_code());
     }
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    settings::check(args, endpoint, &set)?;
     let runtime = runtime()?;
     let target = target::build(args, &runtime, redactor)?;
     let client = HttpClient::new(args.timeout, args.max_body)
         .map_err(|e| Error::start("build the HTTP client", e))?;
-    let target_url = report::without_credentials(&target.base_url);
     let runner = Arc::new(Runner::new(Arc::new(contract), target, client));
     let selected: Vec<Arc<Case>> = cases
         .iter()
         .filter(|c| !libtest.is_filtered_out(&trial(c, || Ok(Completion::Completed))))
         .cloned()
         .collect();
+    let label = Renderer::new(redactor, &[]).mask(&runner.target().label());
+    println!("target: {label}");
     if args.dry_run {
         let renderer = Renderer::new(redactor, &[]);
         for case in &selected {
@@ -65,7 +79,8 @@ pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error
     let concurrency = libtest.test_threads.unwrap_or(DEFAULT_CONCURRENCY);
     let results = runtime.block_on(runner.run_all(&selected, concurrency));
     let run = Run {
-        target: target_url,
+        target: runner.target().clone(),
+        strict: args.strict,
         started,
         duration: clock.elapsed(),
         results,
@@ -79,7 +94,10 @@ pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error
             }
         }
     }
-    let conclusion = libtest_mimic::run(&libtest, trials(&cases, &run.results, &renderer));
+    let conclusion = libtest_mimic::run(&libtest, trials(&cases, &run, &renderer));
+    for note in notes(&run) {
+        println!("{note}");
+    }
     write_reports(args, &run, &renderer)?;
     Ok(exit_code(conclusion.has_failed(), &run.results))
 }
@@ -90,13 +108,20 @@ fn trial(case: &Case, test: impl FnOnce() -> Result<Completion, Failed> + Send +
 }
 
 /// Every case as a trial that replays its (masked) result.
-fn trials(cases: &[Arc<Case>], results: &[CaseResult], renderer: &Renderer) -> Vec<Trial> {
-    let mut shown: HashMap<&str, Result<Completion, Failed>> = results
+fn trials(cases: &[Arc<Case>], run: &Run, renderer: &Renderer) -> Vec<Trial> {
+    let mut shown: HashMap<&str, Result<Completion, Failed>> = run
+        .results
         .iter()
         .map(|result| {
             let message = renderer.failure(result);
             let shown = match (&result.outcome, message) {
                 (Outcome::Passed, _) => Ok(Completion::Completed),
+                (Outcome::Contradicted(_), message) if run.strict => {
+                    Err(Failed::from(message.unwrap_or_default()))
+                }
+                (Outcome::Contradicted(_), _) => {
+                    Ok(Completion::ignored_with(renderer.contradiction(result)))
+                }
                 (Outcome::Ignored(_), reason) => {
                     Ok(Completion::ignored_with(reason.unwrap_or_default()))
                 }
@@ -116,6 +141,36 @@ fn trials(cases: &[Arc<Case>], results: &[CaseResult], renderer: &Renderer) -> V
             trial(case, move || shown)
         })
         .collect()
+}
+
+/// What the summary adds to libtest's: the assumptions contradicted, and the cases a
+/// missing setting kept from running.
+fn notes(run: &Run) -> Vec<String> {
+    let mut notes = Vec::new();
+    let contradicted = run.contradicted();
+    if !contradicted.is_empty() {
+        let ids: Vec<&str> = contradicted.into_iter().collect();
+        let consequence = if run.strict {
+            "--strict fails on them"
+        } else {
+            "not contract failures; --strict fails on them"
+        };
+        notes.push(format!(
+            "note: {} assumption{} contradicted: {} (see schemas/assumptions.yaml; {consequence})",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        ));
+    }
+    for (variable, cases) in run.missing() {
+        notes.push(format!(
+            "note: {cases} case{} did not run: set {} to run {}",
+            if cases == 1 { "" } else { "s" },
+            variable.how_to_set(),
+            if cases == 1 { "it" } else { "them" }
+        ));
+    }
+    notes
 }
 
 /// 0 when nothing failed; 3 when every request case failed to reach the target; else 101.

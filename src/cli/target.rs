@@ -3,7 +3,7 @@
 //! in the URL).
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::args::RunArgs;
@@ -30,14 +30,19 @@ pub(super) fn build(
 ) -> Result<Target, Error> {
     match &args.base_url {
         Some(url) => external(url, args, redactor),
-        None => embedded(runtime, fixture(args.fixture.as_deref())?, redactor),
+        None => {
+            let served = fixture(args.fixture.as_deref())?;
+            embedded(runtime, served, args.fixture.clone(), redactor)
+        }
     }
 }
 
-/// Starts the mock on an ephemeral loopback port of `runtime`.
-fn embedded(
+/// Starts the mock on an ephemeral loopback port of `runtime`, serving `fixture` (read from
+/// `file`, or the built-in one).
+pub(super) fn embedded(
     runtime: &tokio::runtime::Runtime,
     fixture: Fixture,
+    file: Option<PathBuf>,
     redactor: &Redactor,
 ) -> Result<Target, Error> {
     fixture.secrets().for_each(|secret| redactor.learn(secret));
@@ -51,23 +56,17 @@ fn embedded(
         ))
         .map_err(|e| Error::start("start the embedded mock", e))?;
     runtime.spawn(serving);
-    Ok(Target::new(&format!("http://{addr}"), variables))
+    Ok(Target::embedded(&format!("http://{addr}"), variables, file))
 }
 
 fn external(url: &str, args: &RunArgs, redactor: &Redactor) -> Result<Target, Error> {
     // The URL is not echoed back: it may hold a password.
     let parsed = reqwest::Url::parse(url)
-        .map_err(|e| Error::Usage(format!("--base-url is not a URL: {e}")))?;
+        .map_err(|e| Error::Usage(format!("the endpoint is not a URL: {e}")))?;
     if let Some(password) = parsed.password() {
         redactor.learn(password);
         let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
         redactor.learn(&decoded);
-    }
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::Usage(format!(
-            "--base-url must be http or https, not {}",
-            parsed.scheme()
-        )));
     }
     let mut variables = Variables::default();
     if let Some(task_id) = &args.task_id {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::vocab::{HeaderName, StatusPattern, StatusSet};
+use crate::vocab::{HeaderName, Known, StatusPattern, StatusSet};
 use crate::yaml::{self, FileError};
 
 #[derive(Deserialize)]
@@ -52,6 +52,30 @@ pub struct RequestLimit {
     pub within: StatusSet,
     /// The statuses accepted when it is not (never 200).
     pub outside: StatusSet,
+    /// The assumptions (ids of the ledger) each side's statuses rest on.
+    #[serde(default)]
+    pub assumes: LimitAssumptions,
+}
+
+/// The assumptions the statuses of a request limit rest on, side by side.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitAssumptions {
+    /// An allowed length.
+    #[serde(default)]
+    pub within: Vec<String>,
+    /// One under the minimum.
+    #[serde(default)]
+    pub under: Vec<String>,
+    /// One over the maximum.
+    #[serde(default)]
+    pub over: Vec<String>,
+}
+
+impl LimitAssumptions {
+    fn all(&self) -> impl Iterator<Item = &String> {
+        self.within.iter().chain(&self.under).chain(&self.over)
+    }
 }
 
 /// The manifest, checked against the schemas that exist.
@@ -66,8 +90,8 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Reads the manifest at `file`; `is_schema` tells which schema names exist.
-    pub fn load(file: &Path, is_schema: impl Fn(&str) -> bool) -> Result<Manifest, FileError> {
+    /// Reads the manifest at `file`; `known` tells which schemas and assumptions exist.
+    pub fn load(file: &Path, known: &Known) -> Result<Manifest, FileError> {
         let parsed: ManifestFile = yaml::read(file)?;
         let mut rows = Vec::new();
         for (status, names) in parsed.responses {
@@ -82,7 +106,7 @@ impl Manifest {
                 ));
             }
             for name in &names.value {
-                if !is_schema(&name.value) {
+                if !known.has_schema(&name.value) {
                     return Err(FileError::at(
                         file,
                         name.referenced,
@@ -104,6 +128,15 @@ impl Manifest {
                         field.name()
                     ),
                 ));
+            }
+            if let Some(id) = limit
+                .value
+                .assumes
+                .all()
+                .find(|id| !known.has_assumption(id))
+            {
+                let message = format!("request `{}`: {}", field.name(), known.unknown_assumption(id));
+                return Err(FileError::at(file, limit.referenced, message));
             }
             request.insert(field, limit.value);
         }

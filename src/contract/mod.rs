@@ -2,6 +2,7 @@
 //! them applies to which status. Each schema is compiled once and shared.
 
 mod constraints;
+mod ledger;
 mod manifest;
 
 use std::collections::BTreeMap;
@@ -11,13 +12,16 @@ use jsonschema::Validator;
 use serde_json::Value as Json;
 
 pub use constraints::{Constraint, Rule, schema_name_of_ref};
+pub use ledger::Ledger;
 pub use manifest::{Manifest, RequestField, RequestLimit};
 
-use crate::vocab::JsonPointer;
+use crate::vocab::{JsonPointer, Known};
 use crate::yaml::FileError;
 
 /// The manifest's file name in the schemas folder.
 pub const MANIFEST_FILE: &str = "manifest.yaml";
+/// The assumption ledger's file name in the schemas folder.
+pub const LEDGER_FILE: &str = "assumptions.yaml";
 /// The ending that makes a file in the schemas folder a schema; its name is the rest.
 pub const SCHEMA_SUFFIX: &str = ".schema.json";
 /// A base for the schemas' URIs, so that `$ref: "x.schema.json"` resolves among the local
@@ -35,6 +39,7 @@ struct Schema {
 pub struct Contract {
     schemas: BTreeMap<String, Schema>,
     manifest: Manifest,
+    ledger: Ledger,
 }
 
 /// One reason a body is not valid against a schema.
@@ -104,8 +109,30 @@ impl Contract {
                 },
             );
         }
-        let manifest = Manifest::load(&dir.join(MANIFEST_FILE), |name| schemas.contains_key(name))?;
-        Ok(Contract { schemas, manifest })
+        let ledger = Ledger::load(&dir.join(LEDGER_FILE))?;
+        let known = Known::new(
+            schemas.keys().cloned().collect(),
+            ledger.iter().map(|(id, _)| id.to_owned()).collect(),
+        );
+        let manifest = Manifest::load(&dir.join(MANIFEST_FILE), &known)?;
+        Ok(Contract {
+            schemas,
+            manifest,
+            ledger,
+        })
+    }
+
+    /// The names a case may use: the schemas and the assumptions.
+    pub fn known(&self) -> Known {
+        Known::new(
+            self.schemas.keys().cloned().collect(),
+            self.ledger.iter().map(|(id, _)| id.to_owned()).collect(),
+        )
+    }
+
+    /// The assumption ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     /// The manifest.

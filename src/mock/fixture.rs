@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::limits;
+use super::{Assumptions, limits};
 use crate::vocab::{Variable, Variables};
 use crate::yaml::{self, FileError};
 
@@ -18,6 +18,8 @@ pub const DEFAULT_FIXTURE: &str = include_str!("default-fixture.yaml");
 struct FixtureFile {
     tasks: Vec<Spanned<Task>>,
     tokens: Vec<Spanned<Token>>,
+    #[serde(default)]
+    assumptions: Assumptions,
 }
 
 /// The mock's tasks and tokens.
@@ -27,6 +29,8 @@ pub struct Fixture {
     pub tasks: Vec<Task>,
     /// The tokens the mock knows; any other token is refused by the "gateway".
     pub tokens: Vec<Token>,
+    /// How it answers where the service's behaviour is assumed.
+    pub assumptions: Assumptions,
 }
 
 /// A migration task.
@@ -112,6 +116,7 @@ impl Fixture {
         Ok(Fixture {
             tasks: raw.tasks.into_iter().map(|t| t.value).collect(),
             tokens: raw.tokens.into_iter().map(|t| t.value).collect(),
+            assumptions: raw.assumptions,
         })
     }
 

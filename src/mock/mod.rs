@@ -5,16 +5,23 @@
 //! answers and memory stays flat. The hosts are [`server`] (hyper via axum: the embedded
 //! default target and `sms-conformance mock`) and, in this crate's tests, wiremock.
 //!
-//! Where the real service's answer is undocumented, the choice is marked "assumed" here and
-//! listed in the README.
+//! Where the real service's answer is undocumented, the choice is an assumption of the
+//! ledger (`schemas/assumptions.yaml`) and a setting of the fixture ([`Assumptions`]).
 
+mod assumptions;
 mod fixture;
 pub mod server;
 
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
+pub use assumptions::Assumptions;
 pub use fixture::{DEFAULT_FIXTURE, Fixture, Task, Token};
+
+use assumptions::{
+    CheckOrder, EmptyTaskId, EmptyToken, Head, LongTaskId, LongToken, PathCase, QueryString,
+    TrailingSlash, TwoTokens, UnknownTask,
+};
 
 /// The `Content-Type` of every answer, as the real gateway sends it.
 pub const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
@@ -79,85 +86,172 @@ pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// The answer to one request. `path` is the raw (percent-encoded) path without the query.
+/// The answer to one request. `target` is the raw (percent-encoded) path, with its query if
+/// it has one.
 pub fn answer(
     fixture: &Fixture,
     method: &http::Method,
-    path: &str,
+    target: &str,
     headers: &http::HeaderMap,
     request_id: &str,
 ) -> MockAnswer {
-    // The gateway: only GET on the published path exists (404 APIGW.0101 otherwise, also
-    // for an empty task id segment: assumed).
-    let Some(task_id) = route(path).filter(|_| method == http::Method::GET) else {
-        return MockAnswer::gateway_error(
-            404,
-            "APIGW.0101",
-            "The API does not exist or has not been published in the environment",
-            request_id,
-        );
+    let assumed = &fixture.assumptions;
+    let head = method == http::Method::HEAD && assumed.head == Head::AsGet;
+    let mut answer = match gateway(fixture, method, target, headers) {
+        Err(refusal) => refusal.answer(request_id),
+        Ok((token, task_id)) => service(fixture, token, &task_id, request_id),
     };
-    // The gateway checks the token before the service sees the call.
+    if head {
+        answer.body.clear();
+    }
+    answer
+}
+
+/// What the gateway refuses, before the service sees the call.
+enum Refusal {
+    /// 404 APIGW.0101.
+    NotPublished,
+    /// 401 APIGW.0301, no token.
+    NoToken,
+    /// 401 APIGW.0301, a token IAM did not issue.
+    UnknownToken,
+    /// 400 APIGW.0201, a malformed request.
+    Malformed(&'static str),
+}
+
+impl Refusal {
+    fn answer(&self, request_id: &str) -> MockAnswer {
+        let (status, code, message) = match self {
+            Refusal::NotPublished => (
+                404,
+                "APIGW.0101",
+                "The API does not exist or has not been published in the environment",
+            ),
+            Refusal::NoToken => (
+                401,
+                "APIGW.0301",
+                "Incorrect IAM authentication information: x-auth-token not found",
+            ),
+            Refusal::UnknownToken => (
+                401,
+                "APIGW.0301",
+                "Incorrect IAM authentication information: decrypt token fail",
+            ),
+            Refusal::Malformed(what) => (400, "APIGW.0201", *what),
+        };
+        MockAnswer::gateway_error(status, code, message, request_id)
+    }
+}
+
+/// The gateway: the route (only GET on the published path exists), the query, then the
+/// token. Gives the caller's token and the decoded task id.
+fn gateway<'f>(
+    fixture: &'f Fixture,
+    method: &http::Method,
+    target: &str,
+    headers: &http::HeaderMap,
+) -> Result<(&'f Token, String), Refusal> {
+    let assumed = &fixture.assumptions;
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let get = method == http::Method::GET
+        || (method == http::Method::HEAD && assumed.head == Head::AsGet);
+    let task_id = route(path, assumed).filter(|_| get).ok_or(Refusal::NotPublished)?;
+    if !query.is_empty() && assumed.query_string == QueryString::Refused {
+        return Err(Refusal::Malformed("Request query string is invalid"));
+    }
     let tokens: Vec<&[u8]> = headers
         .get_all("x-auth-token")
         .iter()
         .map(|v| v.as_bytes())
         .collect();
     let token = match tokens.as_slice() {
-        [] | [b""] => {
-            return MockAnswer::gateway_error(
-                401,
-                "APIGW.0301",
-                "Incorrect IAM authentication information: x-auth-token not found",
-                request_id,
-            );
-        }
-        // Two tokens, or one over the documented length: a malformed request (assumed).
-        [token] if token.len() <= *limits::TOKEN_LEN.end() => *token,
-        _ => {
-            return MockAnswer::gateway_error(
-                400,
-                "APIGW.0201",
-                "Request header X-Auth-Token is invalid",
-                request_id,
-            );
-        }
+        [] => return Err(Refusal::NoToken),
+        [token] => *token,
+        [first, ..] if assumed.two_tokens == TwoTokens::First => *first,
+        _ => return Err(Refusal::Malformed("Request header X-Auth-Token is invalid")),
     };
-    let Some(token) = fixture.token(token) else {
-        return MockAnswer::gateway_error(
-            401,
-            "APIGW.0301",
-            "Incorrect IAM authentication information: decrypt token fail",
-            request_id,
-        );
+    if token.is_empty() {
+        return Err(match assumed.empty_token {
+            EmptyToken::Missing => Refusal::NoToken,
+            EmptyToken::Malformed => Refusal::Malformed("Request header X-Auth-Token is invalid"),
+        });
+    }
+    if token.len() > *limits::TOKEN_LEN.end() && assumed.long_token == LongToken::Malformed {
+        return Err(Refusal::Malformed("Request header X-Auth-Token is invalid"));
+    }
+    let token = fixture.token(token).ok_or(Refusal::UnknownToken)?;
+    Ok((token, task_id))
+}
+
+/// The service's checks, in the order the fixture assumes.
+fn service(fixture: &Fixture, token: &Token, task_id: &str, request_id: &str) -> MockAnswer {
+    let assumed = &fixture.assumptions;
+    let length = || {
+        let chars = task_id.chars().count();
+        if chars == 0 {
+            return Some(invalid_task_id(request_id));
+        }
+        (chars > *limits::TASK_ID_CHARS.end()).then(|| match assumed.long_task_id {
+            LongTaskId::Invalid => invalid_task_id(request_id),
+            LongTaskId::NotFound => no_task(request_id),
+        })
     };
-    // The service: parameter check (assumed code), then permission, then the task.
-    if task_id.chars().count() > *limits::TASK_ID_CHARS.end() {
-        return MockAnswer::sms_error(
-            400,
-            "SMS.0202",
-            "Invalid parameter: task_id must be 1 to 36 characters",
-            request_id,
-        );
-    }
-    if !token.permitted {
-        return forbidden(request_id);
-    }
-    match fixture.task(&task_id) {
-        Some(task) => MockAnswer::json(
+    let permission = || (!token.permitted).then(|| forbidden(request_id));
+    let existence = || {
+        fixture.task(task_id).is_none().then(|| match assumed.unknown_task {
+            UnknownTask::NotFound => no_task(request_id),
+            UnknownTask::Forbidden => forbidden(request_id),
+        })
+    };
+    let refusal = match assumed.check_order {
+        CheckOrder::LengthPermissionTask => length().or_else(permission).or_else(existence),
+        CheckOrder::PermissionLengthTask => permission().or_else(length).or_else(existence),
+        CheckOrder::LengthTaskPermission => length().or_else(existence).or_else(permission),
+    };
+    match (refusal, fixture.task(task_id)) {
+        (Some(refusal), _) => refusal,
+        (None, Some(task)) => MockAnswer::json(
             200,
             request_id,
             &json!({"task_id": task.id, "passphrase": task.passphrase}),
         ),
-        None => MockAnswer::sms_error(404, "SMS.2252", "The task does not exist", request_id),
+        (None, None) => no_task(request_id),
     }
 }
 
-/// The decoded task id, if `path` is `/v3/tasks/{task_id}/passphrase` with one non-empty
-/// segment in the middle.
-fn route(path: &str) -> Option<String> {
-    let segment = path.strip_prefix(PATH_PREFIX)?.strip_suffix(PATH_SUFFIX)?;
-    if segment.is_empty() || segment.contains('/') {
+fn invalid_task_id(request_id: &str) -> MockAnswer {
+    MockAnswer::sms_error(
+        400,
+        "SMS.0202",
+        "Invalid parameter: task_id must be 1 to 36 characters",
+        request_id,
+    )
+}
+
+fn no_task(request_id: &str) -> MockAnswer {
+    MockAnswer::sms_error(404, "SMS.2252", "The task does not exist", request_id)
+}
+
+/// The decoded task id, if `path` is `/v3/tasks/{task_id}/passphrase` with one segment in
+/// the middle, as the assumed path rules read it.
+fn route(path: &str, assumed: &Assumptions) -> Option<String> {
+    let path = match assumed.trailing_slash {
+        TrailingSlash::Same => path.strip_suffix('/').unwrap_or(path),
+        TrailingSlash::NotFound => path,
+    };
+    let strip = |text: &'_ str, prefix: &str| -> Option<usize> {
+        let head = text.get(..prefix.len())?;
+        let same = match assumed.path_case {
+            PathCase::Sensitive => head == prefix,
+            PathCase::Insensitive => head.eq_ignore_ascii_case(prefix),
+        };
+        same.then_some(prefix.len())
+    };
+    let rest = &path[strip(path, PATH_PREFIX)?..];
+    let cut = rest.len().checked_sub(PATH_SUFFIX.len())?;
+    strip(rest.get(cut..)?, PATH_SUFFIX)?;
+    let segment = &rest[..cut];
+    if segment.contains('/') || (segment.is_empty() && assumed.empty_task_id == EmptyTaskId::NotFound) {
         return None;
     }
     Some(percent_decode_str(segment).decode_utf8_lossy().into_owned())

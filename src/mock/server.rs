@@ -19,7 +19,10 @@ pub fn router(fixture: Arc<Fixture>) -> axum::Router {
             let mock = answer(
                 &fixture,
                 request.method(),
-                request.uri().path(),
+                request
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |target| target.as_str()),
                 request.headers(),
                 &new_request_id(),
             );

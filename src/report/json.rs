@@ -3,10 +3,10 @@
 use serde_json::{Value as Json, json};
 
 use super::{Renderer, Run};
-use crate::runner::{CaseResult, Outcome};
+use crate::runner::{CaseResult, Outcome, TargetKind};
 
 /// The report's format version, bumped when its shape changes incompatibly.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The run as JSON, every text masked by `renderer`.
 pub fn render(run: &Run, renderer: &Renderer) -> Json {
@@ -14,10 +14,24 @@ pub fn render(run: &Run, renderer: &Renderer) -> Json {
     json!({
         "format_version": FORMAT_VERSION,
         "tool": {"name": "sms-conformance", "version": env!("CARGO_PKG_VERSION")},
-        "target": run.target,
+        "target": {
+            "kind": match run.target.kind {
+                TargetKind::Embedded { .. } => "embedded",
+                TargetKind::Live => "live",
+            },
+            "url": renderer.mask(&run.target.shown_url()),
+            "label": renderer.mask(&run.target.label()),
+        },
+        "strict": run.strict,
         "started": run.started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "duration_ms": millis(run.duration),
-        "summary": {"passed": counts.passed, "failed": counts.failed, "ignored": counts.ignored},
+        "summary": {
+            "passed": counts.passed,
+            "failed": counts.failed,
+            "ignored": counts.ignored,
+            "contradicted": counts.contradicted,
+        },
+        "contradicted_assumptions": run.contradicted(),
         "cases": run.results.iter().map(|r| case(r, renderer)).collect::<Vec<_>>(),
     })
 }
@@ -31,6 +45,7 @@ fn case(result: &CaseResult, renderer: &Renderer) -> Json {
         Outcome::Passed => "passed",
         Outcome::Failed(_) => "failed",
         Outcome::Ignored(_) => "ignored",
+        Outcome::Contradicted(_) => "contradicted",
     };
     let request = result.exchange.as_ref().map(|exchange| {
         let request = &exchange.request;
@@ -56,6 +71,7 @@ fn case(result: &CaseResult, renderer: &Renderer) -> Json {
         "request": request,
         "response_status": status_code,
         "message": renderer.failure(result),
+        "assumes": result.case.assumes,
         "reasons": renderer.reasons(result).into_iter().map(|reason| json!({
             "check": reason.check,
             "message": reason.message,

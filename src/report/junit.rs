@@ -6,7 +6,7 @@
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{Renderer, Run, folder};
-use crate::runner::Outcome;
+use crate::runner::{Outcome, TargetKind};
 
 /// The report and its one suite are named after the tool.
 const NAME: &str = "sms-conformance";
@@ -16,6 +16,14 @@ pub fn render(run: &Run, renderer: &Renderer) -> Result<String, quick_junit::Ser
     let mut suite = TestSuite::new(NAME);
     let started = run.started.fixed_offset();
     suite.set_timestamp(started).set_time(run.duration);
+    let kind = match run.target.kind {
+        TargetKind::Embedded { .. } => "embedded",
+        TargetKind::Live => "live",
+    };
+    suite
+        .add_property(("target.kind", kind))
+        .add_property(("target.url", renderer.mask(&run.target.shown_url()).as_str()))
+        .add_property(("target.label", renderer.mask(&run.target.label()).as_str()));
     for result in &run.results {
         let message = renderer.failure(result).unwrap_or_default();
         let status = match &result.outcome {
@@ -25,6 +33,20 @@ pub fn render(run: &Run, renderer: &Renderer) -> Result<String, quick_junit::Ser
                 let summary = renderer.reasons(result).into_iter().next();
                 status
                     .set_message(summary.map_or_else(|| "failed".to_owned(), |r| r.message))
+                    .set_description(message);
+                status
+            }
+            Outcome::Contradicted(_) if run.strict => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status
+                    .set_message(renderer.contradiction(result))
+                    .set_description(message);
+                status
+            }
+            Outcome::Contradicted(_) => {
+                let mut status = TestCaseStatus::skipped();
+                status
+                    .set_message(renderer.contradiction(result))
                     .set_description(message);
                 status
             }

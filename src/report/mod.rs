@@ -7,6 +7,7 @@ pub mod json;
 pub mod junit;
 mod text;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,13 +15,16 @@ use chrono::{DateTime, Utc};
 
 pub use text::Renderer;
 
-use crate::runner::{CaseResult, Outcome};
+use crate::runner::{CaseResult, Outcome, Target};
+use crate::vocab::Variable;
 
 /// A finished run.
 #[derive(Debug, Clone)]
 pub struct Run {
-    /// The target, with any credentials in the URL removed.
-    pub target: String,
+    /// What it ran against (only its kind and URL are ever shown, never its variables).
+    pub target: Target,
+    /// Whether a contradicted assumption fails the run.
+    pub strict: bool,
     /// When the run started.
     pub started: DateTime<Utc>,
     /// How long it took.
@@ -38,10 +42,12 @@ pub struct Counts {
     pub failed: usize,
     /// Not run: the target lacks a variable they need.
     pub ignored: usize,
+    /// Contradicted an assumption of the ledger.
+    pub contradicted: usize,
 }
 
 impl Run {
-    /// How many cases passed, failed and were ignored.
+    /// How many cases ended each way.
     pub fn counts(&self) -> Counts {
         let mut counts = Counts::default();
         for result in &self.results {
@@ -49,27 +55,38 @@ impl Run {
                 Outcome::Passed => counts.passed += 1,
                 Outcome::Failed(_) => counts.failed += 1,
                 Outcome::Ignored(_) => counts.ignored += 1,
+                Outcome::Contradicted(_) => counts.contradicted += 1,
             }
         }
         counts
+    }
+
+    /// The assumptions some case contradicted, sorted.
+    pub fn contradicted(&self) -> BTreeSet<&str> {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Contradicted(_)))
+            .flat_map(|r| r.case.assumes.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The variables the target lacked, with how many cases each kept from running.
+    pub fn missing(&self) -> BTreeMap<Variable, usize> {
+        let mut missing = BTreeMap::new();
+        for result in &self.results {
+            if let Outcome::Ignored(variables) = &result.outcome {
+                for variable in variables {
+                    *missing.entry(*variable).or_default() += 1;
+                }
+            }
+        }
+        missing
     }
 }
 
 /// A case's folder: its id up to the last `/` (`auth/missing-token` → `auth`), or `cases`.
 pub fn folder(id: &str) -> &str {
     id.rsplit_once('/').map_or("cases", |(folder, _)| folder)
-}
-
-/// `url` without a user name or password.
-pub fn without_credentials(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut parsed) => {
-            let _ = parsed.set_username("");
-            let _ = parsed.set_password(None);
-            parsed.to_string()
-        }
-        Err(_) => url.to_owned(),
-    }
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it and a rename.
@@ -90,11 +107,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credentials_are_stripped_and_folders_found() {
-        assert_eq!(
-            without_credentials("https://user:pw@host.example/x"),
-            "https://host.example/x"
-        );
+    fn folders_are_found() {
         assert_eq!(
             folder("generated/request/token.length-0"),
             "generated/request"

@@ -61,7 +61,7 @@ impl<'a> Renderer<'a> {
         let text = match &result.outcome {
             Outcome::Passed => return None,
             Outcome::Ignored(missing) => ignored(missing),
-            Outcome::Failed(problems) => {
+            Outcome::Failed(problems) | Outcome::Contradicted(problems) => {
                 let mut out = heading(&result.case);
                 match (&result.case.kind, &result.exchange) {
                     (CaseKind::Document(document), _) => {
@@ -85,10 +85,32 @@ impl<'a> Renderer<'a> {
                         .collect();
                     let _ = write!(out, "why:  {}", reasons.join("\n      "));
                 }
+                if matches!(result.outcome, Outcome::Contradicted(_)) {
+                    let _ = write!(
+                        out,
+                        "\nnote: this contradicts {} of the ledger (schemas/assumptions.yaml), not the contract",
+                        assumptions(&result.case)
+                    );
+                }
                 out
             }
         };
         Some(self.mask(&text))
+    }
+
+    /// Why a case contradicts its assumptions, in a line: the assumptions, then its
+    /// problems; masked.
+    pub fn contradiction(&self, result: &CaseResult) -> String {
+        let problems: Vec<String> = result
+            .problems()
+            .iter()
+            .map(|p| self.problem_text(&result.case, p))
+            .collect();
+        self.mask(&format!(
+            "contradicts {}: {}",
+            assumptions(&result.case),
+            problems.join("; ")
+        ))
     }
 
     /// Why a case failed, as the reports list it: one reason per schema violation, one
@@ -272,6 +294,14 @@ fn heading(case: &Case) -> String {
         let _ = writeln!(out, "      {description}");
     }
     out
+}
+
+/// The assumptions a case rests on, for a reader: ``assumption `a` `` or
+/// ``assumptions `a`, `b` ``.
+fn assumptions(case: &Case) -> String {
+    let ids: Vec<String> = case.assumes.iter().map(|id| format!("`{id}`")).collect();
+    let noun = if ids.len() == 1 { "assumption" } else { "assumptions" };
+    format!("{noun} {}", ids.join(", "))
 }
 
 /// Why a case was not run.

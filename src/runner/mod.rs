@@ -13,6 +13,6 @@ mod request;
 mod result;
 mod run;
 
-pub use request::{TOKEN_HEADER, Target};
+pub use request::{TOKEN_HEADER, Target, TargetKind};
 pub use result::{CaseResult, Check, Exchange, Mismatch, Outcome, Problem, Verdict};
 pub use run::Runner;

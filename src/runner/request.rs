@@ -1,5 +1,7 @@
 //! Request preparation: a request case and a target become the exact request sent.
 
+use std::path::PathBuf;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::case::{RequestSpec, Value};
@@ -24,14 +26,62 @@ pub struct Target {
     pub base_url: String,
     /// The values of `${task_id}`, `${token}`, `${forbidden_token}`.
     pub variables: Variables,
+    /// What it is.
+    pub kind: TargetKind,
+}
+
+/// What a target is, as a run's first line and its reports name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetKind {
+    /// The mock, started in this process.
+    Embedded {
+        /// Its fixture file; `None` for the built-in one.
+        fixture: Option<PathBuf>,
+    },
+    /// An endpoint given by URL.
+    Live,
 }
 
 impl Target {
-    /// A target at `base_url` (a trailing `/` is dropped).
+    /// A live target at `base_url` (a trailing `/` is dropped).
     pub fn new(base_url: &str, variables: Variables) -> Target {
         Target {
             base_url: base_url.trim_end_matches('/').to_owned(),
             variables,
+            kind: TargetKind::Live,
+        }
+    }
+
+    /// The embedded mock at `base_url`, serving the fixture in `fixture` (the built-in one
+    /// when `None`).
+    pub fn embedded(base_url: &str, variables: Variables, fixture: Option<PathBuf>) -> Target {
+        Target {
+            kind: TargetKind::Embedded { fixture },
+            ..Target::new(base_url, variables)
+        }
+    }
+
+    /// The URL without a user name or password: safe to show.
+    pub fn shown_url(&self) -> String {
+        match reqwest::Url::parse(&self.base_url) {
+            Ok(mut parsed) => {
+                let _ = parsed.set_username("");
+                let _ = parsed.set_password(None);
+                parsed.as_str().trim_end_matches('/').to_owned()
+            }
+            Err(_) => self.base_url.clone(),
+        }
+    }
+
+    /// What it is, in words: `embedded mock (built-in fixture)`,
+    /// `embedded mock (fixture FILE)` or `https://host (live)`.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            TargetKind::Embedded { fixture: None } => "embedded mock (built-in fixture)".to_owned(),
+            TargetKind::Embedded {
+                fixture: Some(file),
+            } => format!("embedded mock (fixture {})", file.display()),
+            TargetKind::Live => format!("{} (live)", self.shown_url()),
         }
     }
 

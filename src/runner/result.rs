@@ -94,6 +94,13 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// Whether it is about the case's own expectations (its statuses and body checks), which
+    /// may rest on an assumption; everything else is the contract or the transport, never
+    /// an assumption.
+    pub fn is_expectation(&self) -> bool {
+        matches!(self, Problem::Status { .. } | Problem::Body { .. })
+    }
+
     /// The check it comes from.
     pub fn check(&self) -> Check {
         match self {
@@ -161,6 +168,10 @@ pub enum Outcome {
     Ignored(Vec<Variable>),
     /// At least one check failed.
     Failed(Vec<Problem>),
+    /// Only the case's own expectations failed, and they rest on assumptions of the ledger
+    /// (the case's `assumes`): the target reads those another way. News, not a failure,
+    /// unless the run is strict.
+    Contradicted(Vec<Problem>),
 }
 
 /// What a request case sent and what came back.
@@ -188,10 +199,10 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
-    /// The problems, if it failed.
+    /// The problems, if it failed or contradicted an assumption.
     pub fn problems(&self) -> &[Problem] {
         match &self.outcome {
-            Outcome::Failed(problems) => problems,
+            Outcome::Failed(problems) | Outcome::Contradicted(problems) => problems,
             Outcome::Passed | Outcome::Ignored(_) => &[],
         }
     }

@@ -1,7 +1,7 @@
 //! The loop: every case against one target, concurrently, each ending in a typed
 //! [`CaseResult`]. Request cases and document cases are two plain paths.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -91,7 +91,7 @@ impl Runner {
         let (outcome, exchange) = match &case.kind {
             CaseKind::Document(document) => (self.judge(document), None),
             CaseKind::Request { request, expect } => {
-                let (outcome, exchange) = self.exchange(request, expect).await;
+                let (outcome, exchange) = self.exchange(request, expect, &case.assumes).await;
                 (outcome, Some(exchange))
             }
         };
@@ -115,7 +115,12 @@ impl Runner {
         }
     }
 
-    async fn exchange(&self, spec: &RequestSpec, expect: &Expectation) -> (Outcome, Exchange) {
+    async fn exchange(
+        &self,
+        spec: &RequestSpec,
+        expect: &Expectation,
+        assumes: &BTreeSet<String>,
+    ) -> (Outcome, Exchange) {
         let request = self.target.prepare(spec);
         let answer = self.client.send(&request).await;
         let (problems, json) = match &answer {
@@ -137,6 +142,8 @@ impl Runner {
         };
         let outcome = if problems.is_empty() {
             Outcome::Passed
+        } else if !assumes.is_empty() && problems.iter().all(Problem::is_expectation) {
+            Outcome::Contradicted(problems)
         } else {
             Outcome::Failed(problems)
         };

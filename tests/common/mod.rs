@@ -83,7 +83,7 @@ pub fn contract() -> Contract {
 /// Loads the cases in `dir`, schema names checked against the shipped contract.
 pub fn load_cases(dir: &Path) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
     let contract = contract();
-    sms_conformance::load_dir(dir, &|name| contract.has_schema(name))
+    sms_conformance::load_dir(dir, &contract.known())
 }
 
 /// The problems of a result that failed; panics with its outcome otherwise.
@@ -115,7 +115,7 @@ impl Respond for Stub {
         let faithful = mock::answer(
             &self.fixture,
             &request.method,
-            request.url.path(),
+            &target(&request.url),
             &request.headers,
             &mock::new_request_id(),
         );
@@ -129,6 +129,14 @@ impl Respond for Stub {
             Some(delay) => template.set_delay(delay),
             None => template,
         }
+    }
+}
+
+/// The request target as the mock reads it: the raw path, and the query if there is one.
+pub fn target(url: &reqwest::Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
     }
 }
 

@@ -1,0 +1,191 @@
+//! Never green by accident, never red on a guess: a run says what it ran against, refuses
+//! settings that do not name one target fully, and reports a live endpoint that reads an
+//! assumption another way as news (contradicted), not as a failure, unless `--strict`.
+
+mod common;
+
+use common::binary::{builtin_env, run_data};
+use common::stub;
+use serde_json::Value as Json;
+use sms_conformance::mock::{self, Fixture, MockAnswer};
+use wiremock::Request;
+
+/// The built-in fixture's live settings, without `SMS_ENDPOINT`.
+fn live_settings() -> Vec<(&'static str, String)> {
+    builtin_env()
+}
+
+#[tokio::test]
+async fn a_misspelled_endpoint_with_live_settings_is_refused_and_named() {
+    let server = stub(common::faithful).await;
+    let mut env = live_settings();
+    env.push(("SMS_BASE_URL", server.uri()));
+    let output = run_data(&[], &env).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output
+            .stderr
+            .contains("warning: SMS_BASE_URL is set, but sms-conformance does not read it; did you mean SMS_ENDPOINT?"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("live settings are given")
+            && output.stderr.contains("SMS_TOKEN or --token-file")
+            && output.stderr.contains("set SMS_ENDPOINT"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stdout.is_empty(), "{}", output.stdout);
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_live_endpoint_without_its_token_and_task_id_is_refused_naming_each() {
+    let server = stub(common::faithful).await;
+    let output = run_data(&[], &[("SMS_ENDPOINT", server.uri())]).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    for setting in ["the task id (SMS_TASK_ID or --task-id)", "the token (SMS_TOKEN or --token-file)"] {
+        assert!(output.stderr.contains(setting), "{setting}: {}", output.stderr);
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+    let mut env = vec![("SMS_ENDPOINT", server.uri())];
+    env.push(("SMS_TASK_ID", "t".to_owned()));
+    let output = run_data(&[], &env).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(!output.stderr.contains("the task id"), "{}", output.stderr);
+    assert!(output.stderr.contains("the token (SMS_TOKEN"), "{}", output.stderr);
+}
+
+#[tokio::test]
+async fn an_endpoint_without_a_scheme_names_the_setting_it_came_from() {
+    let mut env = live_settings();
+    env.push(("SMS_ENDPOINT", "user:hidden-pw@sms.example:8443".to_owned()));
+    let output = run_data(&[], &env).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output
+            .stderr
+            .contains("SMS_ENDPOINT has no scheme; did you mean SMS_ENDPOINT=https://sms.example:8443?"),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.all().contains("hidden-pw"), "{}", output.all());
+    let output = run_data(&["--base-url", "127.0.0.1:9"], &live_settings()).await;
+    assert!(
+        output
+            .stderr
+            .contains("--base-url has no scheme; did you mean --base-url=https://127.0.0.1:9?"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[tokio::test]
+async fn the_first_line_names_the_target() {
+    let output = run_data(&["read/"], &[]).await;
+    assert!(
+        output.stdout.starts_with("target: embedded mock (built-in fixture)\n"),
+        "{}",
+        output.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = dir.path().join("mine.yaml");
+    std::fs::write(&fixture, mock::DEFAULT_FIXTURE).unwrap();
+    let output = run_data(&["--fixture", fixture.to_str().unwrap(), "read/"], &[]).await;
+    let expected = format!("target: embedded mock (fixture {})\n", fixture.display());
+    assert!(output.stdout.starts_with(&expected), "{}", output.stdout);
+
+    let server = stub(common::faithful).await;
+    let url = server.uri().replace("http://", "http://user:line-pw@");
+    let output = run_data(&["--base-url", &url, "--dry-run", "read/"], &live_settings()).await;
+    let expected = format!("target: {} (live)\n", server.uri());
+    assert!(output.stdout.starts_with(&expected), "{}", output.stdout);
+    assert!(!output.all().contains("line-pw"), "{}", output.all());
+}
+
+#[tokio::test]
+async fn without_the_forbidden_token_the_summary_says_what_did_not_run_and_how_to_run_it() {
+    let server = stub(common::faithful).await;
+    let mut env = live_settings();
+    env.retain(|(name, _)| *name != "SMS_FORBIDDEN_TOKEN");
+    let output = run_data(&["--base-url", &server.uri()], &env).await;
+    assert_eq!(output.code, 0, "{}", output.all());
+    let forbidden_cases = common::load_cases(&common::data_cases())
+        .unwrap()
+        .iter()
+        .filter(|c| c.needs.contains(&sms_conformance::Variable::ForbiddenToken))
+        .count();
+    output.assert_shows(&format!(
+        "note: {forbidden_cases} case{} did not run: set SMS_FORBIDDEN_TOKEN or --forbidden-token-file",
+        if forbidden_cases == 1 { "" } else { "s" }
+    ));
+}
+
+/// An independent reading of one undocumented point: of two `X-Auth-Token` headers, the
+/// first one wins. Everything documented is answered as the page and the gateway facts say.
+fn first_token_wins(request: &Request, answer: MockAnswer) -> MockAnswer {
+    let tokens: Vec<_> = request.headers.get_all("x-auth-token").iter().collect();
+    let [first, _, ..] = tokens.as_slice() else {
+        return answer;
+    };
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-auth-token", (*first).clone());
+    let target = common::target(&request.url);
+    mock::answer(&Fixture::builtin(), &request.method, &target, &headers, "r")
+}
+
+#[tokio::test]
+async fn a_server_reading_an_assumption_another_way_is_news_unless_strict() {
+    let server = stub(first_token_wins).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let args = [
+        "--base-url",
+        &server.uri(),
+        "--report-json",
+        report.to_str().unwrap(),
+    ];
+    let output = run_data(&args, &live_settings()).await;
+    assert_eq!(output.code, 0, "{}", output.all());
+    output.assert_shows(
+        "test auth/two-tokens ... ignored (contradicts assumption `two-tokens`: status 200, expected 400",
+    );
+    output.assert_shows("note: 1 assumption contradicted: two-tokens (see schemas/assumptions.yaml;");
+    let json: Json = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(json["contradicted_assumptions"], serde_json::json!(["two-tokens"]));
+    assert_eq!(json["summary"]["failed"], 0);
+    let case = json["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "auth/two-tokens")
+        .unwrap();
+    assert_eq!(case["status"], "contradicted");
+
+    let strict = run_data(&["--base-url", &server.uri(), "--strict"], &live_settings()).await;
+    assert_eq!(strict.code, 101, "{}", strict.all());
+    strict.assert_shows("test auth/two-tokens ... FAILED");
+    strict.assert_shows("note: this contradicts assumption `two-tokens` of the ledger");
+}
+
+#[tokio::test]
+async fn a_contract_failure_in_a_case_that_rests_on_an_assumption_still_fails() {
+    // The two-token answer without X-Request-Id: the contract, never an assumption.
+    let server = stub(|request, answer| {
+        let mut answer = first_token_wins(request, answer);
+        answer.headers.retain(|(name, _)| *name != "X-Request-Id");
+        answer
+    })
+    .await;
+    let output = run_data(&["--base-url", &server.uri(), "auth/two-tokens"], &live_settings()).await;
+    assert_eq!(output.code, 101, "{}", output.all());
+    output.assert_shows("test auth/two-tokens ... FAILED");
+}
+
+#[tokio::test]
+async fn listing_the_cases_needs_no_target() {
+    let output = run_data(&["--list"], &[("SMS_TOKEN", "x".to_owned())]).await;
+    assert_eq!(output.code, 0, "{}", output.all());
+    output.assert_shows("read/valid-call: test");
+}
