@@ -205,7 +205,12 @@ fn failed_cases(harness: &Harness, tweak: Tweak) -> Vec<String> {
         .run_all(&server.uri())
         .into_iter()
         // Every assumption holds on the faithful mock: contradicting one is caught too.
-        .filter(|result| matches!(result.outcome, Outcome::Failed(_) | Outcome::Contradicted(_)))
+        .filter(|result| {
+            matches!(
+                result.outcome,
+                Outcome::Failed(_) | Outcome::Contradicted(_)
+            )
+        })
         .map(|result| result.case.id.clone())
         .collect()
 }

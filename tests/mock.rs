@@ -104,7 +104,13 @@ fn the_ledger_and_the_mock_settings_name_the_same_assumptions_and_values() {
 }
 
 /// The answer of the built-in fixture with one assumption set to `value`.
-fn answer_with(id: &str, value: &str, method: &str, target: &str, tokens: &[&str]) -> (u16, serde_json::Value) {
+fn answer_with(
+    id: &str,
+    value: &str,
+    method: &str,
+    target: &str,
+    tokens: &[&str],
+) -> (u16, serde_json::Value) {
     let mut fixture = Fixture::builtin();
     fixture.assumptions = fixture.assumptions.with(id, value).expect("a setting");
     let mut headers = http::HeaderMap::new();
@@ -170,5 +176,9 @@ fn each_assumption_setting_answers_as_the_ledger_says(
     let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
     let (got, body) = answer_with(id, value, method, &target, &tokens);
     assert_eq!(got, status, "{id}: {value}: {body}");
-    assert_eq!(body["error_code"].as_str().unwrap_or_default(), error_code, "{body}");
+    assert_eq!(
+        body["error_code"].as_str().unwrap_or_default(),
+        error_code,
+        "{body}"
+    );
 }

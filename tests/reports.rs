@@ -139,7 +139,10 @@ async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
         json!({"passed": cases.len(), "failed": 0, "ignored": 0, "contradicted": 0})
     );
     assert_eq!(report["target"]["kind"], "embedded");
-    assert_eq!(report["target"]["label"], "embedded mock (built-in fixture)");
+    assert_eq!(
+        report["target"]["label"],
+        "embedded mock (built-in fixture)"
+    );
     assert!(
         report["target"]["url"]
             .as_str()

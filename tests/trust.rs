@@ -45,8 +45,15 @@ async fn a_live_endpoint_without_its_token_and_task_id_is_refused_naming_each() 
     let server = stub(common::faithful).await;
     let output = run_data(&[], &[("SMS_ENDPOINT", server.uri())]).await;
     assert_eq!(output.code, 2, "{}", output.all());
-    for setting in ["the task id (SMS_TASK_ID or --task-id)", "the token (SMS_TOKEN or --token-file)"] {
-        assert!(output.stderr.contains(setting), "{setting}: {}", output.stderr);
+    for setting in [
+        "the task id (SMS_TASK_ID or --task-id)",
+        "the token (SMS_TOKEN or --token-file)",
+    ] {
+        assert!(
+            output.stderr.contains(setting),
+            "{setting}: {}",
+            output.stderr
+        );
     }
     assert_eq!(server.received_requests().await.unwrap().len(), 0);
     let mut env = vec![("SMS_ENDPOINT", server.uri())];
@@ -54,7 +61,11 @@ async fn a_live_endpoint_without_its_token_and_task_id_is_refused_naming_each() 
     let output = run_data(&[], &env).await;
     assert_eq!(output.code, 2, "{}", output.all());
     assert!(!output.stderr.contains("the task id"), "{}", output.stderr);
-    assert!(output.stderr.contains("the token (SMS_TOKEN"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("the token (SMS_TOKEN"),
+        "{}",
+        output.stderr
+    );
 }
 
 #[tokio::test]
@@ -64,9 +75,9 @@ async fn an_endpoint_without_a_scheme_names_the_setting_it_came_from() {
     let output = run_data(&[], &env).await;
     assert_eq!(output.code, 2, "{}", output.all());
     assert!(
-        output
-            .stderr
-            .contains("SMS_ENDPOINT has no scheme; did you mean SMS_ENDPOINT=https://sms.example:8443?"),
+        output.stderr.contains(
+            "SMS_ENDPOINT has no scheme; did you mean SMS_ENDPOINT=https://sms.example:8443?"
+        ),
         "{}",
         output.stderr
     );
@@ -85,7 +96,9 @@ async fn an_endpoint_without_a_scheme_names_the_setting_it_came_from() {
 async fn the_first_line_names_the_target() {
     let output = run_data(&["read/"], &[]).await;
     assert!(
-        output.stdout.starts_with("target: embedded mock (built-in fixture)\n"),
+        output
+            .stdout
+            .starts_with("target: embedded mock (built-in fixture)\n"),
         "{}",
         output.stdout
     );
@@ -98,7 +111,11 @@ async fn the_first_line_names_the_target() {
 
     let server = stub(common::faithful).await;
     let url = server.uri().replace("http://", "http://user:line-pw@");
-    let output = run_data(&["--base-url", &url, "--dry-run", "read/"], &live_settings()).await;
+    let output = run_data(
+        &["--base-url", &url, "--dry-run", "read/"],
+        &live_settings(),
+    )
+    .await;
     let expected = format!("target: {} (live)\n", server.uri());
     assert!(output.stdout.starts_with(&expected), "{}", output.stdout);
     assert!(!output.all().contains("line-pw"), "{}", output.all());
@@ -151,9 +168,13 @@ async fn a_server_reading_an_assumption_another_way_is_news_unless_strict() {
     output.assert_shows(
         "test auth/two-tokens ... ignored (contradicts assumption `two-tokens`: status 200, expected 400",
     );
-    output.assert_shows("note: 1 assumption contradicted: two-tokens (see schemas/assumptions.yaml;");
+    output
+        .assert_shows("note: 1 assumption contradicted: two-tokens (see schemas/assumptions.yaml;");
     let json: Json = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    assert_eq!(json["contradicted_assumptions"], serde_json::json!(["two-tokens"]));
+    assert_eq!(
+        json["contradicted_assumptions"],
+        serde_json::json!(["two-tokens"])
+    );
     assert_eq!(json["summary"]["failed"], 0);
     let case = json["cases"]
         .as_array()
@@ -178,7 +199,11 @@ async fn a_contract_failure_in_a_case_that_rests_on_an_assumption_still_fails() 
         answer
     })
     .await;
-    let output = run_data(&["--base-url", &server.uri(), "auth/two-tokens"], &live_settings()).await;
+    let output = run_data(
+        &["--base-url", &server.uri(), "auth/two-tokens"],
+        &live_settings(),
+    )
+    .await;
     assert_eq!(output.code, 101, "{}", output.all());
     output.assert_shows("test auth/two-tokens ... FAILED");
 }

@@ -26,7 +26,11 @@ pub struct CaseFile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<Variable>,
     /// The assumptions of the ledger its expectations rest on (request cases).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", serialize_with = "flow_seq")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "flow_seq"
+    )]
     pub assumes: Vec<Spanned<String>>,
     /// The request a request case sends.
     #[serde(default, skip_serializing_if = "Option::is_none")]

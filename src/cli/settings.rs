@@ -26,9 +26,15 @@ pub fn meant(name: &str) -> Option<&'static str> {
     }
     let rest = upper.strip_prefix("SMS")?.trim_start_matches(['_', '-']);
     let by_word = [
-        (["FORBID", "DENIED", "DENY"].as_slice(), "SMS_FORBIDDEN_TOKEN"),
+        (
+            ["FORBID", "DENIED", "DENY"].as_slice(),
+            "SMS_FORBIDDEN_TOKEN",
+        ),
         (&["TOKEN"], "SMS_TOKEN"),
-        (&["URL", "ENDPOINT", "HOST", "BASE", "SERVER", "ADDR"], "SMS_ENDPOINT"),
+        (
+            &["URL", "ENDPOINT", "HOST", "BASE", "SERVER", "ADDR"],
+            "SMS_ENDPOINT",
+        ),
         (&["TASK"], "SMS_TASK_ID"),
         (&["CASE"], "SMS_CASES"),
         (&["SCHEMA"], "SMS_SCHEMAS"),
@@ -56,7 +62,9 @@ fn distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, y) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(x != *y)).min(row[j] + 1).min(above + 1);
+            row[j + 1] = (diagonal + usize::from(x != *y))
+                .min(row[j] + 1)
+                .min(above + 1);
             diagonal = above;
         }
     }
@@ -95,7 +103,10 @@ impl Source {
 }
 
 /// A live setting and whether it is given: (what it is, how to set it, given).
-fn live_settings(args: &RunArgs, env: &dyn Fn(&str) -> bool) -> [(&'static str, &'static str, bool); 3] {
+fn live_settings(
+    args: &RunArgs,
+    env: &dyn Fn(&str) -> bool,
+) -> [(&'static str, &'static str, bool); 3] {
     [
         (
             "the task id",
@@ -118,7 +129,11 @@ fn live_settings(args: &RunArgs, env: &dyn Fn(&str) -> bool) -> [(&'static str, 
 /// Checks that the settings of `args` name one target fully: `source` tells where the
 /// endpoint came from (none for the embedded mock); `env` whether a variable is set and not
 /// empty.
-pub fn check(args: &RunArgs, source: Option<Source>, env: &dyn Fn(&str) -> bool) -> Result<(), Error> {
+pub fn check(
+    args: &RunArgs,
+    source: Option<Source>,
+    env: &dyn Fn(&str) -> bool,
+) -> Result<(), Error> {
     let settings = live_settings(args, env);
     let Some(source) = source else {
         let given: Vec<&str> = settings
@@ -191,9 +206,15 @@ mod tests {
     fn an_endpoint_without_a_scheme_names_its_source_and_never_a_password() {
         let error = check_url("user:pw@sms.example:8443", Source::Environment).unwrap_err();
         let text = error.to_string();
-        assert!(text.contains("SMS_ENDPOINT=https://sms.example:8443"), "{text}");
+        assert!(
+            text.contains("SMS_ENDPOINT=https://sms.example:8443"),
+            "{text}"
+        );
         assert!(!text.contains("pw"), "{text}");
         let error = check_url("ftp://x", Source::Flag).unwrap_err().to_string();
-        assert!(error.contains("--base-url must be an http:// or https:// URL"), "{error}");
+        assert!(
+            error.contains("--base-url must be an http:// or https:// URL"),
+            "{error}"
+        );
     }
 }

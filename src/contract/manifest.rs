@@ -135,7 +135,11 @@ impl Manifest {
                 .all()
                 .find(|id| !known.has_assumption(id))
             {
-                let message = format!("request `{}`: {}", field.name(), known.unknown_assumption(id));
+                let message = format!(
+                    "request `{}`: {}",
+                    field.name(),
+                    known.unknown_assumption(id)
+                );
                 return Err(FileError::at(file, limit.referenced, message));
             }
             request.insert(field, limit.value);

@@ -155,7 +155,9 @@ fn gateway<'f>(
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let get = method == http::Method::GET
         || (method == http::Method::HEAD && assumed.head == Head::AsGet);
-    let task_id = route(path, assumed).filter(|_| get).ok_or(Refusal::NotPublished)?;
+    let task_id = route(path, assumed)
+        .filter(|_| get)
+        .ok_or(Refusal::NotPublished)?;
     if !query.is_empty() && assumed.query_string == QueryString::Refused {
         return Err(Refusal::Malformed("Request query string is invalid"));
     }
@@ -198,10 +200,13 @@ fn service(fixture: &Fixture, token: &Token, task_id: &str, request_id: &str) ->
     };
     let permission = || (!token.permitted).then(|| forbidden(request_id));
     let existence = || {
-        fixture.task(task_id).is_none().then(|| match assumed.unknown_task {
-            UnknownTask::NotFound => no_task(request_id),
-            UnknownTask::Forbidden => forbidden(request_id),
-        })
+        fixture
+            .task(task_id)
+            .is_none()
+            .then(|| match assumed.unknown_task {
+                UnknownTask::NotFound => no_task(request_id),
+                UnknownTask::Forbidden => forbidden(request_id),
+            })
     };
     let refusal = match assumed.check_order {
         CheckOrder::LengthPermissionTask => length().or_else(permission).or_else(existence),
@@ -251,7 +256,9 @@ fn route(path: &str, assumed: &Assumptions) -> Option<String> {
     let cut = rest.len().checked_sub(PATH_SUFFIX.len())?;
     strip(rest.get(cut..)?, PATH_SUFFIX)?;
     let segment = &rest[..cut];
-    if segment.contains('/') || (segment.is_empty() && assumed.empty_task_id == EmptyTaskId::NotFound) {
+    if segment.contains('/')
+        || (segment.is_empty() && assumed.empty_task_id == EmptyTaskId::NotFound)
+    {
         return None;
     }
     Some(percent_decode_str(segment).decode_utf8_lossy().into_owned())

@@ -22,7 +22,10 @@ pub fn render(run: &Run, renderer: &Renderer) -> Result<String, quick_junit::Ser
     };
     suite
         .add_property(("target.kind", kind))
-        .add_property(("target.url", renderer.mask(&run.target.shown_url()).as_str()))
+        .add_property((
+            "target.url",
+            renderer.mask(&run.target.shown_url()).as_str(),
+        ))
         .add_property(("target.label", renderer.mask(&run.target.label()).as_str()));
     for result in &run.results {
         let message = renderer.failure(result).unwrap_or_default();

@@ -300,7 +300,11 @@ fn heading(case: &Case) -> String {
 /// ``assumptions `a`, `b` ``.
 fn assumptions(case: &Case) -> String {
     let ids: Vec<String> = case.assumes.iter().map(|id| format!("`{id}`")).collect();
-    let noun = if ids.len() == 1 { "assumption" } else { "assumptions" };
+    let noun = if ids.len() == 1 {
+        "assumption"
+    } else {
+        "assumptions"
+    };
     format!("{noun} {}", ids.join(", "))
 }
 

@@ -30,7 +30,9 @@ impl Known {
 
     /// Whether a schema of this name exists.
     pub fn has_schema(&self, name: &str) -> bool {
-        self.schemas.as_ref().is_none_or(|names| names.contains(name))
+        self.schemas
+            .as_ref()
+            .is_none_or(|names| names.contains(name))
     }
 
     /// Whether the ledger has this assumption.
@@ -40,7 +42,12 @@ impl Known {
 
     /// An error message for an unknown assumption id, listing the known ones.
     pub fn unknown_assumption(&self, id: &str) -> String {
-        let known: Vec<&str> = self.assumptions.iter().flatten().map(String::as_str).collect();
+        let known: Vec<&str> = self
+            .assumptions
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
         format!(
             "unknown assumption `{id}` (the ledger, schemas/assumptions.yaml, has: {})",
             known.join(", ")
