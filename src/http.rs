@@ -56,6 +56,20 @@ pub enum TransportError {
     Failed(String),
 }
 
+impl TransportError {
+    /// What went wrong, in a word or two: the same for the same cause on any target.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TransportError::Timeout(_) => "timeout",
+            TransportError::BodyTooLarge { .. } => "body too large",
+            TransportError::HeadersTooLarge(_) => "headers too large",
+            TransportError::BadRequest(_) => "request not built",
+            TransportError::Unreachable(_) => "unreachable",
+            TransportError::Failed(_) => "exchange failed",
+        }
+    }
+}
+
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

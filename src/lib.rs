@@ -51,6 +51,7 @@ mod case;
 pub mod cli;
 mod contract;
 mod coverage;
+mod diff;
 pub mod generate;
 mod http;
 pub mod mock;

@@ -32,6 +32,28 @@ pub(super) enum Command {
     Generate(GenerateArgs),
     /// List every constraint of the contract and the cases that exercise it.
     Coverage(SuiteArgs),
+    /// Send every request case to the mock and to the live endpoint, and show where their
+    /// answers differ (and the fixture setting that would make the mock agree).
+    Diff(Box<DiffArgs>),
+}
+
+#[derive(Debug, Clone, Args)]
+pub(super) struct DiffArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// The live endpoint (B) and its settings, and the embedded mock's fixture (A).
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Compare with the mock at this URL (e.g. `sms-conformance mock`, serving --fixture)
+    /// instead of the embedded one.
+    #[arg(long, value_name = "URL")]
+    pub mock_url: Option<String>,
+    /// Write the comparison as JSON here (shape: schemas/report/diff.schema.json).
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// Compare only the cases whose id contains one of these.
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -59,11 +81,10 @@ pub(super) struct SuiteArgs {
     pub schemas: PathBuf,
 }
 
-/// Arguments of a run.
+/// What a run is pointed at: the live endpoint and its settings, or the embedded mock and
+/// its fixture; and the limits of each exchange.
 #[derive(Debug, Clone, Args)]
-pub(super) struct RunArgs {
-    #[command(flatten)]
-    pub suite: SuiteArgs,
+pub(super) struct TargetArgs {
     /// The endpoint to test, e.g. https://sms.ap-southeast-3.myhuaweicloud.com. Without it,
     /// the embedded mock is started and tested.
     #[arg(long, env = "SMS_ENDPOINT", hide_env_values = true, value_name = "URL")]
@@ -77,8 +98,9 @@ pub(super) struct RunArgs {
     /// A file holding a valid token without the permission (else env SMS_FORBIDDEN_TOKEN).
     #[arg(long, value_name = "PATH")]
     pub forbidden_token_file: Option<PathBuf>,
-    /// The embedded mock's fixture (its tasks and tokens) instead of the built-in one.
-    #[arg(long, value_name = "FILE", conflicts_with = "base_url")]
+    /// The embedded mock's fixture (its tasks, tokens and assumed choices) instead of the
+    /// built-in one.
+    #[arg(long, value_name = "FILE")]
     pub fixture: Option<PathBuf>,
     /// The time limit of each exchange: `10s`, `500ms`, or seconds.
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
@@ -86,6 +108,15 @@ pub(super) struct RunArgs {
     /// The most body bytes read from one answer.
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_body: usize,
+}
+
+/// Arguments of a run.
+#[derive(Debug, Clone, Args)]
+pub(super) struct RunArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Write a JUnit XML report here (replaced atomically).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,

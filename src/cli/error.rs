@@ -56,6 +56,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// `error`, saying that nothing was sent when it is about unusable files.
+    pub fn nothing_sent(error: Error) -> Error {
+        match error {
+            Error::Files(errors) => Error::NothingSent(errors),
+            other => other,
+        }
+    }
+
     /// The process's exit code for this error.
     pub fn exit_code(&self) -> u8 {
         EXIT_BAD_INPUT

@@ -5,6 +5,7 @@
 //! and the errors with their exit codes ([`error`]).
 
 mod args;
+mod diff;
 mod error;
 mod mock;
 mod run;
@@ -13,6 +14,7 @@ mod target;
 mod tools;
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -23,6 +25,7 @@ pub use error::{EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_UNREACHABLE,
 use crate::case::{self, Case};
 use crate::contract::Contract;
 use crate::redact::Redactor;
+use crate::report;
 use crate::vocab::Known;
 use crate::yaml::FileError;
 use args::{Cli, Command, SuiteArgs};
@@ -43,7 +46,10 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    let endpoint = match matches.value_source("base_url") {
+    // The endpoint's source, at the top level (a run) or in the subcommand given (diff).
+    let active = matches.subcommand().map_or(&matches, |(_, sub)| sub);
+    let given = active.try_get_raw("base_url").ok().flatten();
+    let endpoint = match given.and_then(|_| active.value_source("base_url")) {
         Some(clap::parser::ValueSource::EnvVariable) => Some(settings::Source::Environment),
         Some(_) => Some(settings::Source::Flag),
         None => None,
@@ -54,6 +60,7 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Some(Command::Mock(args)) => mock::serve(&args),
         Some(Command::Generate(args)) => tools::generate(&args),
         Some(Command::Coverage(args)) => tools::coverage(&args),
+        Some(Command::Diff(args)) => diff::diff(&args, endpoint, &redactor),
         None => run::run(&cli.run, endpoint, &redactor),
     };
     result.unwrap_or_else(|error| {
@@ -76,6 +83,23 @@ fn install_panic_hook(redactor: Arc<Redactor>) {
 fn panic_report(redactor: &Redactor, text: &str) -> Option<String> {
     let broken_pipe = text.contains("Broken pipe") && text.contains("failed printing");
     (!broken_pipe).then(|| format!("sms-conformance panicked: {}", redactor.redact(text)))
+}
+
+/// Writes `bytes` to the report file `path`, atomically.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    report::write_atomically(path, bytes).map_err(|source| Error::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Writes `json`, pretty, to the report file `path`, atomically.
+fn write_report(path: &Path, json: &serde_json::Value) -> Result<(), Error> {
+    let bytes = serde_json::to_vec_pretty(json).map_err(|e| Error::Write {
+        path: path.to_owned(),
+        source: e.into(),
+    })?;
+    write_file(path, &bytes)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {

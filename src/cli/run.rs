@@ -2,7 +2,6 @@
 //! masked results through libtest-mimic, write the reports, and pick the exit code.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -10,7 +9,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 
 use super::args::RunArgs;
 use super::error::{EXIT_FAILED, EXIT_UNREACHABLE, Error};
-use super::{load_suite, runtime, settings, target};
+use super::{load_suite, runtime, settings, target, write_file, write_report};
 use crate::case::{Case, CaseKind};
 use crate::http::HttpClient;
 use crate::redact::Redactor;
@@ -18,7 +17,7 @@ use crate::report::{self, Renderer, Run};
 use crate::runner::{CaseResult, Outcome, Runner};
 
 /// How many cases run at once when `--test-threads` does not say.
-const DEFAULT_CONCURRENCY: usize = 8;
+pub(super) const DEFAULT_CONCURRENCY: usize = 8;
 
 /// Runs the cases `args` select against the endpoint given by `endpoint` (none: the
 /// embedded mock) and returns the exit code.
@@ -27,16 +26,8 @@ pub(super) fn run(
     endpoint: Option<settings::Source>,
     redactor: &Redactor,
 ) -> Result<ExitCode, Error> {
-    let names: Vec<String> = std::env::vars_os()
-        .filter_map(|(name, _)| name.into_string().ok())
-        .collect();
-    for warning in settings::look_alikes(names.iter().map(String::as_str)) {
-        eprintln!("{warning}");
-    }
-    let (contract, cases) = load_suite(&args.suite).map_err(|e| match e {
-        Error::Files(errors) => Error::NothingSent(errors),
-        other => other,
-    })?;
+    settings::warn_look_alikes();
+    let (contract, cases) = load_suite(&args.suite).map_err(Error::nothing_sent)?;
     let mut libtest = args.libtest.clone();
     if libtest.color.is_none() && std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         libtest.color = Some(libtest_mimic::ColorSetting::Never);
@@ -48,11 +39,15 @@ pub(super) fn run(
             .collect();
         return Ok(libtest_mimic::run(&libtest, listing).exit_code());
     }
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    settings::check(args, endpoint, &set)?;
+    if endpoint.is_some() && args.target.fixture.is_some() {
+        return Err(Error::Usage(
+            "--fixture is the embedded mock's, and a live endpoint is set: run one or the other, or compare them with `sms-conformance diff`".to_owned(),
+        ));
+    }
+    settings::check(&args.target, endpoint, &settings::is_set)?;
     let runtime = runtime()?;
-    let target = target::build(args, &runtime, redactor)?;
-    let client = HttpClient::new(args.timeout, args.max_body)
+    let target = target::build(&args.target, &runtime, redactor)?;
+    let client = HttpClient::new(args.target.timeout, args.target.max_body)
         .map_err(|e| Error::start("build the HTTP client", e))?;
     let runner = Arc::new(Runner::new(Arc::new(contract), target, client));
     let selected: Vec<Arc<Case>> = cases
@@ -186,28 +181,15 @@ fn exit_code(failed: bool, results: &[CaseResult]) -> ExitCode {
 }
 
 fn write_reports(args: &RunArgs, run: &Run, renderer: &Renderer) -> Result<(), Error> {
-    let write = |path: &Path, bytes: &[u8]| {
-        report::write_atomically(path, bytes).map_err(|source| Error::Write {
-            path: path.to_owned(),
-            source,
-        })
-    };
     if let Some(path) = &args.junit {
         let xml = report::junit::render(run, renderer).map_err(|e| Error::Write {
             path: path.to_owned(),
             source: std::io::Error::other(e),
         })?;
-        write(path, xml.as_bytes())?;
+        write_file(path, xml.as_bytes())?;
     }
     if let Some(path) = &args.report_json {
-        let json =
-            serde_json::to_vec_pretty(&report::json::render(run, renderer)).map_err(|e| {
-                Error::Write {
-                    path: path.to_owned(),
-                    source: e.into(),
-                }
-            })?;
-        write(path, &json)?;
+        write_report(path, &report::json::render(run, renderer))?;
     }
     Ok(())
 }

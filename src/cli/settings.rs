@@ -4,7 +4,7 @@
 //! is refused naming each missing setting. A run never quietly tests something else than what
 //! the user meant.
 
-use super::args::RunArgs;
+use super::args::TargetArgs;
 use super::error::Error;
 
 /// Every environment variable the tool reads.
@@ -71,6 +71,22 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// Prints to stderr a warning for every `SMS_*` variable of this process that the tool does
+/// not read.
+pub fn warn_look_alikes() {
+    let names: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .collect();
+    for warning in look_alikes(names.iter().map(String::as_str)) {
+        eprintln!("{warning}");
+    }
+}
+
+/// Whether the environment variable `name` is set and not empty.
+pub fn is_set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty())
+}
+
 /// A warning for every `SMS_*` variable in `names` that the tool does not read.
 pub fn look_alikes<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     names
@@ -104,7 +120,7 @@ impl Source {
 
 /// A live setting and whether it is given: (what it is, how to set it, given).
 fn live_settings(
-    args: &RunArgs,
+    args: &TargetArgs,
     env: &dyn Fn(&str) -> bool,
 ) -> [(&'static str, &'static str, bool); 3] {
     [
@@ -130,7 +146,7 @@ fn live_settings(
 /// endpoint came from (none for the embedded mock); `env` whether a variable is set and not
 /// empty.
 pub fn check(
-    args: &RunArgs,
+    args: &TargetArgs,
     source: Option<Source>,
     env: &dyn Fn(&str) -> bool,
 ) -> Result<(), Error> {

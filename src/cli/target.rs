@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::args::RunArgs;
+use super::args::TargetArgs;
 use super::error::Error;
 use crate::mock::{self, Fixture};
 use crate::redact::Redactor;
-use crate::runner::Target;
+use crate::runner::{Target, TargetKind};
 use crate::vocab::{Variable, Variables};
 
 /// The fixture in `file`, or the built-in one.
@@ -24,7 +24,7 @@ pub(super) fn fixture(file: Option<&Path>) -> Result<Fixture, Error> {
 /// The target `args` name, its secrets taught to `redactor`. The embedded mock serves on
 /// `runtime` until the runtime is dropped.
 pub(super) fn build(
-    args: &RunArgs,
+    args: &TargetArgs,
     runtime: &tokio::runtime::Runtime,
     redactor: &Redactor,
 ) -> Result<Target, Error> {
@@ -59,7 +59,22 @@ pub(super) fn embedded(
     Ok(Target::embedded(&format!("http://{addr}"), variables, file))
 }
 
-fn external(url: &str, args: &RunArgs, redactor: &Redactor) -> Result<Target, Error> {
+/// The mock at `url`, serving `fixture` (read from `file`, or the built-in one).
+pub(super) fn standalone(
+    url: &str,
+    fixture: &Fixture,
+    file: Option<PathBuf>,
+    redactor: &Redactor,
+) -> Result<Target, Error> {
+    reqwest::Url::parse(url).map_err(|e| Error::Usage(format!("--mock-url is not a URL: {e}")))?;
+    fixture.secrets().for_each(|secret| redactor.learn(secret));
+    Ok(Target {
+        kind: TargetKind::Standalone { fixture: file },
+        ..Target::new(url, fixture.variables())
+    })
+}
+
+fn external(url: &str, args: &TargetArgs, redactor: &Redactor) -> Result<Target, Error> {
     // The URL is not echoed back: it may hold a password.
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Error::Usage(format!("the endpoint is not a URL: {e}")))?;

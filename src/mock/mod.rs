@@ -56,6 +56,19 @@ pub struct MockAnswer {
 }
 
 impl MockAnswer {
+    /// Its headers as an HTTP header map.
+    pub fn header_map(&self) -> http::HeaderMap {
+        self.headers
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    http::HeaderName::from_bytes(name.as_bytes()).ok()?,
+                    http::HeaderValue::from_str(value).ok()?,
+                ))
+            })
+            .collect()
+    }
+
     fn json(status: u16, request_id: &str, body: &serde_json::Value) -> MockAnswer {
         MockAnswer {
             status,

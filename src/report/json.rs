@@ -3,7 +3,7 @@
 use serde_json::{Value as Json, json};
 
 use super::{Renderer, Run};
-use crate::runner::{CaseResult, Outcome, TargetKind};
+use crate::runner::{CaseResult, Outcome};
 
 /// The report's format version, bumped when its shape changes incompatibly.
 pub const FORMAT_VERSION: u32 = 2;
@@ -15,10 +15,7 @@ pub fn render(run: &Run, renderer: &Renderer) -> Json {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "sms-conformance", "version": env!("CARGO_PKG_VERSION")},
         "target": {
-            "kind": match run.target.kind {
-                TargetKind::Embedded { .. } => "embedded",
-                TargetKind::Live => "live",
-            },
+            "kind": run.target.kind.name(),
             "url": renderer.mask(&run.target.shown_url()),
             "label": renderer.mask(&run.target.label()),
         },

@@ -6,7 +6,7 @@
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{Renderer, Run, folder};
-use crate::runner::{Outcome, TargetKind};
+use crate::runner::Outcome;
 
 /// The report and its one suite are named after the tool.
 const NAME: &str = "sms-conformance";
@@ -16,12 +16,8 @@ pub fn render(run: &Run, renderer: &Renderer) -> Result<String, quick_junit::Ser
     let mut suite = TestSuite::new(NAME);
     let started = run.started.fixed_offset();
     suite.set_timestamp(started).set_time(run.duration);
-    let kind = match run.target.kind {
-        TargetKind::Embedded { .. } => "embedded",
-        TargetKind::Live => "live",
-    };
     suite
-        .add_property(("target.kind", kind))
+        .add_property(("target.kind", run.target.kind.name()))
         .add_property((
             "target.url",
             renderer.mask(&run.target.shown_url()).as_str(),

@@ -3,6 +3,7 @@
 //! rendered from the typed results through one [`Renderer`], which masks every secret; the
 //! files are written atomically: a reader sees the old file or the new one, never half.
 
+pub mod diff;
 pub mod json;
 pub mod junit;
 mod text;

@@ -38,8 +38,32 @@ pub enum TargetKind {
         /// Its fixture file; `None` for the built-in one.
         fixture: Option<PathBuf>,
     },
+    /// A mock at a URL (`sms-conformance mock`), serving this fixture.
+    Standalone {
+        /// Its fixture file; `None` for the built-in one.
+        fixture: Option<PathBuf>,
+    },
     /// An endpoint given by URL.
     Live,
+}
+
+impl TargetKind {
+    /// Its name in the reports: `embedded`, `mock` or `live`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TargetKind::Embedded { .. } => "embedded",
+            TargetKind::Standalone { .. } => "mock",
+            TargetKind::Live => "live",
+        }
+    }
+}
+
+/// How a fixture is named in a target's label.
+fn fixture_label(fixture: &Option<PathBuf>) -> String {
+    match fixture {
+        None => "built-in fixture".to_owned(),
+        Some(file) => format!("fixture {}", file.display()),
+    }
 }
 
 impl Target {
@@ -77,10 +101,12 @@ impl Target {
     /// `embedded mock (fixture FILE)` or `https://host (live)`.
     pub fn label(&self) -> String {
         match &self.kind {
-            TargetKind::Embedded { fixture: None } => "embedded mock (built-in fixture)".to_owned(),
-            TargetKind::Embedded {
-                fixture: Some(file),
-            } => format!("embedded mock (fixture {})", file.display()),
+            TargetKind::Embedded { fixture } => {
+                format!("embedded mock ({})", fixture_label(fixture))
+            }
+            TargetKind::Standalone { fixture } => {
+                format!("{} (mock, {})", self.shown_url(), fixture_label(fixture))
+            }
             TargetKind::Live => format!("{} (live)", self.shown_url()),
         }
     }

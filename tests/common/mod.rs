@@ -147,10 +147,19 @@ pub async fn stub(tweak: Tweak) -> MockServer {
 
 /// Like [`stub`], every answer held back by `delay`.
 pub async fn stub_with_delay(tweak: Tweak, delay: Option<Duration>) -> MockServer {
+    serve(Fixture::builtin(), tweak, delay).await
+}
+
+/// The faithful behaviour with `fixture` (its tasks, tokens and assumed choices).
+pub async fn stub_fixture(fixture: Fixture) -> MockServer {
+    serve(fixture, faithful, None).await
+}
+
+async fn serve(fixture: Fixture, tweak: Tweak, delay: Option<Duration>) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(Stub {
-            fixture: Fixture::builtin(),
+            fixture,
             tweak,
             delay,
         })

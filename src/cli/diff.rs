@@ -1,0 +1,89 @@
+//! `sms-conformance diff`: every request case against the mock (A) and the live endpoint
+//! (B), and where their answers differ.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::args::DiffArgs;
+use super::error::{EXIT_UNREACHABLE, Error};
+use super::run::DEFAULT_CONCURRENCY;
+use super::{load_suite, runtime, settings, target, write_report};
+use crate::case::{Case, CaseKind};
+use crate::diff::{self, Mock};
+use crate::http::HttpClient;
+use crate::redact::Redactor;
+use crate::report::{self, Renderer};
+use crate::runner::{CaseResult, Runner, Target};
+
+/// Compares the mock and the live endpoint `args` name; 0 when they agree, 1 when they
+/// differ.
+pub(super) fn diff(
+    args: &DiffArgs,
+    endpoint: Option<settings::Source>,
+    redactor: &Redactor,
+) -> Result<ExitCode, Error> {
+    settings::warn_look_alikes();
+    if endpoint.is_none() {
+        return Err(Error::Usage(
+            "diff compares the mock with a live endpoint: set SMS_ENDPOINT (or --base-url), SMS_TOKEN and SMS_TASK_ID".to_owned(),
+        ));
+    }
+    settings::check(&args.target, endpoint, &settings::is_set)?;
+    let (contract, cases) = load_suite(&args.suite).map_err(Error::nothing_sent)?;
+    let selected: Vec<Arc<Case>> = cases
+        .into_iter()
+        .filter(|c| matches!(c.kind, CaseKind::Request { .. }))
+        .filter(|c| args.filters.is_empty() || args.filters.iter().any(|f| c.id.contains(f)))
+        .collect();
+    let runtime = runtime()?;
+    let fixture = target::fixture(args.target.fixture.as_deref())?;
+    let mock = match &args.mock_url {
+        Some(url) => target::standalone(url, &fixture, args.target.fixture.clone(), redactor)?,
+        None => target::embedded(
+            &runtime,
+            fixture.clone(),
+            args.target.fixture.clone(),
+            redactor,
+        )?,
+    };
+    let live = target::build(&args.target, &runtime, redactor)?;
+    let client = HttpClient::new(args.target.timeout, args.target.max_body)
+        .map_err(|e| Error::start("build the HTTP client", e))?;
+    let contract = Arc::new(contract);
+    let run = |target: &Target| -> Vec<CaseResult> {
+        let runner = Arc::new(Runner::new(
+            Arc::clone(&contract),
+            target.clone(),
+            client.clone(),
+        ));
+        runtime.block_on(runner.run_all(&selected, DEFAULT_CONCURRENCY))
+    };
+    let (a, b) = (run(&mock), run(&live));
+    let all: Vec<CaseResult> = a.iter().chain(&b).cloned().collect();
+    let renderer = Renderer::new(redactor, &all);
+    let side = Mock {
+        fixture: &fixture,
+        variables: &mock.variables,
+    };
+    let comparisons = diff::compare_all(&contract, &side, &a, &b, &live.variables);
+    println!(
+        "{}",
+        report::diff::text(&mock, &live, &comparisons, &renderer)
+    );
+    if let Some(path) = &args.report_json {
+        write_report(
+            path,
+            &report::diff::json(&mock, &live, &comparisons, &renderer),
+        )?;
+    }
+    let sent: Vec<&CaseResult> = b.iter().filter(|r| r.exchange.is_some()).collect();
+    Ok(
+        if !sent.is_empty() && sent.iter().all(|r| r.unreachable()) {
+            ExitCode::from(EXIT_UNREACHABLE)
+        } else if comparisons.iter().all(diff::Comparison::agrees) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
+}

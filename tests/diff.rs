@@ -1,0 +1,166 @@
+//! `sms-conformance diff`: the mock against itself agrees; against the mock with one
+//! assumption read another way it differs in cases resting on that assumption and names,
+//! for every difference, the fixture setting that would make it agree; against an
+//! unfaithful variant it differs where the variant breaks. The shipped cases are used: the
+//! claim under test is that the shipped suite sees every assumption.
+
+mod common;
+
+use common::binary::{Run, builtin_env, run};
+use serde_json::Value as Json;
+use sms_conformance::mock::{Assumptions, Fixture};
+use wiremock::MockServer;
+
+/// `diff` of the embedded mock against `server`, with its JSON report.
+async fn diff(server: &MockServer, filters: &[&str]) -> (Run, Json) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("diff.json");
+    let uri = server.uri();
+    let mut args = vec![
+        "diff",
+        "--cases",
+        "cases",
+        "--base-url",
+        &uri,
+        "--report-json",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(filters);
+    let output = run(&args, &builtin_env()).await;
+    let json = std::fs::read(&report)
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
+        .unwrap_or(Json::Null);
+    if !json.is_null() {
+        check_schema(&json);
+    }
+    (output, json)
+}
+
+fn check_schema(report: &Json) {
+    let schema: Json = serde_json::from_slice(
+        &std::fs::read(common::root().join("schemas/report/diff.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// The ids of the cases the report says differ.
+fn differing(report: &Json) -> Vec<String> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["same"] == false)
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_mock_against_itself_agrees() {
+    let server = common::stub_fixture(Fixture::builtin()).await;
+    let (output, report) = diff(&server, &[]).await;
+    assert_eq!(output.code, 0, "{}", output.all());
+    assert!(
+        output
+            .stdout
+            .starts_with("A: embedded mock (built-in fixture)\nB: "),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("same     read/valid-call"),
+        "{}",
+        output.stdout
+    );
+    assert_eq!(differing(&report), Vec::<String>::new());
+    assert!(
+        report["summary"]["compared"].as_u64().unwrap() > 20,
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn one_assumption_read_another_way_differs_and_every_difference_names_the_setting() {
+    let cases = common::load_cases(&common::cases_dir()).unwrap();
+    for (id, values) in Assumptions::values() {
+        for value in &values[1..] {
+            let mut fixture = Fixture::builtin();
+            fixture.assumptions = fixture.assumptions.with(id, value).unwrap();
+            let server = common::stub_fixture(fixture).await;
+            let (output, report) = diff(&server, &[]).await;
+            assert_eq!(output.code, 1, "{id}: {value}: {}", output.all());
+            let found = differing(&report);
+            assert!(
+                found
+                    .iter()
+                    .any(|f| cases.iter().any(|c| c.id == *f && c.assumes.contains(id))),
+                "{id}: {value}: no case resting on it differs: {found:?}"
+            );
+            // Whatever differs (also a case whose expectation holds either way, such as an
+            // encoding case sending an over-long id), the report names the setting.
+            for case in report["cases"].as_array().unwrap() {
+                if case["same"] == true {
+                    continue;
+                }
+                let settings = &case["agreeing_settings"];
+                assert!(
+                    settings
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|s| s["assumption"] == id && s["value"] == *value),
+                    "{id}: {value}: {} names {settings}",
+                    case["id"]
+                );
+            }
+            let named =
+                format!("the mock agrees with `assumptions: {{{id}: {value}}}` in its fixture");
+            assert!(
+                output.stdout.contains(&named),
+                "{id}: {value}:\n{}",
+                output.stdout
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unfaithful_variant_differs_where_it_breaks() {
+    let server = common::stub(common::long_passphrase).await;
+    let (output, report) = diff(&server, &["read/", "auth/missing"]).await;
+    assert_eq!(output.code, 1, "{}", output.all());
+    assert_eq!(differing(&report), ["read/valid-call"]);
+    let case = &report["cases"].as_array().unwrap()[1];
+    let contract = case["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["aspect"] == "contract")
+        .expect("the contract aspect differs");
+    assert_eq!(contract["a"], "valid");
+    assert_eq!(contract["b"], "breaks maxLength at `/passphrase`");
+    assert_eq!(case["secrets"][0]["same"], false);
+    assert!(
+        !output.all().contains(common::LONG_PASSPHRASE),
+        "{}",
+        output.all()
+    );
+}
+
+#[tokio::test]
+async fn diff_needs_a_live_endpoint() {
+    let output = run(&["diff", "--cases", "cases"], &[]).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output
+            .stderr
+            .contains("diff compares the mock with a live endpoint"),
+        "{}",
+        output.stderr
+    );
+}
