@@ -94,3 +94,47 @@ fn every_file_the_readme_quotes_says_what_the_readme_shows() {
         }
     }
 }
+
+#[test]
+fn the_readme_table_of_assumptions_is_the_ledger() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let contract = common::contract();
+    let mut ids = Vec::new();
+    for (id, assumption) in contract.ledger().iter() {
+        let others: Vec<String> = assumption
+            .alternatives
+            .iter()
+            .map(|(value, what)| format!("`{value}`: {what}"))
+            .collect();
+        let row = format!(
+            "| `{id}` | {} | `{}`: {} | {} |",
+            assumption.states,
+            assumption.mock.value,
+            assumption.mock.answer,
+            others.join("; ")
+        );
+        assert!(readme.contains(&row), "the README lacks the ledger's row:\n{row}");
+        ids.push(format!("| `{id}` |"));
+    }
+    let table_rows = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("| assumption | states |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .count();
+    assert_eq!(table_rows, ids.len(), "the README's table has rows the ledger lacks");
+}
+
+#[test]
+fn the_readme_fixture_settings_example_is_accepted() {
+    let block = yaml_blocks()
+        .into_iter()
+        .find(|b| b.starts_with("assumptions:"))
+        .expect("an assumptions example");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fixture.yaml");
+    std::fs::write(&file, format!("{}{block}", sms_conformance::mock::DEFAULT_FIXTURE)).unwrap();
+    let fixture = Fixture::load(&file).unwrap();
+    let changed = fixture.assumptions.changed();
+    assert_eq!(changed.len(), 2, "{changed:?}");
+}
