@@ -125,7 +125,13 @@ async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
     assert_eq!(output.code, 0, "{}", output.stderr);
     let cases = common::load_cases(&common::data_cases()).unwrap();
 
-    let (declared, parsed) = parse_junit(&std::fs::read_to_string(&junit).unwrap());
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"<property name="target.kind" value="embedded"/>"#)
+            && xml.contains(r#"<property name="target.label" value="embedded mock (built-in fixture)"/>"#),
+        "{xml}"
+    );
+    let (declared, parsed) = parse_junit(&xml);
     assert_eq!(declared, cases.len());
     assert_eq!(parsed.len(), cases.len());
     let valid_call = parsed.iter().find(|c| c.name == "read/valid-call").unwrap();
