@@ -26,11 +26,12 @@ ensure_venv() {
 }
 
 # locate_binary [PATH]: prints the sms-conformance binary to use. Without a path it is
-# target/release/sms-conformance, built with cargo when missing.
+# target/release/sms-conformance (under $CARGO_TARGET_DIR when set), built with cargo when
+# missing.
 locate_binary() {
     local binary=${1:-}
     if [[ -z $binary ]]; then
-        binary=target/release/sms-conformance
+        binary=${CARGO_TARGET_DIR:-target}/release/sms-conformance
         if [[ ! -x $binary ]]; then
             echo "building $binary (cargo build --release --locked)" >&2
             cargo build --release --locked >&2
