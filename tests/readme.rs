@@ -113,7 +113,10 @@ fn the_readme_table_of_assumptions_is_the_ledger() {
             assumption.mock.answer,
             others.join("; ")
         );
-        assert!(readme.contains(&row), "the README lacks the ledger's row:\n{row}");
+        assert!(
+            readme.contains(&row),
+            "the README lacks the ledger's row:\n{row}"
+        );
         ids.push(format!("| `{id}` |"));
     }
     let table_rows = readme
@@ -122,7 +125,11 @@ fn the_readme_table_of_assumptions_is_the_ledger() {
         .skip(2)
         .take_while(|line| line.starts_with('|'))
         .count();
-    assert_eq!(table_rows, ids.len(), "the README's table has rows the ledger lacks");
+    assert_eq!(
+        table_rows,
+        ids.len(),
+        "the README's table has rows the ledger lacks"
+    );
 }
 
 #[test]
@@ -133,7 +140,11 @@ fn the_readme_fixture_settings_example_is_accepted() {
         .expect("an assumptions example");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("fixture.yaml");
-    std::fs::write(&file, format!("{}{block}", sms_conformance::mock::DEFAULT_FIXTURE)).unwrap();
+    std::fs::write(
+        &file,
+        format!("{}{block}", sms_conformance::mock::DEFAULT_FIXTURE),
+    )
+    .unwrap();
     let fixture = Fixture::load(&file).unwrap();
     let changed = fixture.assumptions.changed();
     assert_eq!(changed.len(), 2, "{changed:?}");

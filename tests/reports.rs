@@ -128,7 +128,9 @@ async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
         xml.contains(r#"<property name="target.kind" value="embedded"/>"#)
-            && xml.contains(r#"<property name="target.label" value="embedded mock (built-in fixture)"/>"#),
+            && xml.contains(
+                r#"<property name="target.label" value="embedded mock (built-in fixture)"/>"#
+            ),
         "{xml}"
     );
     let (declared, parsed) = parse_junit(&xml);
