@@ -91,12 +91,7 @@ where
 
 #[test]
 fn connection_refused() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
+    let url = hostile::refusing_url();
     let expect = Expect {
         shape: unreachable,
         phrases: &["refused"],

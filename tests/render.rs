@@ -37,42 +37,37 @@ fn assert_golden(name: &str, text: &str) {
     assert_eq!(text, expected, "{name} differs from its golden file");
 }
 
+/// The golden cases run against `url` one at a time, those matching `filters` only.
+async fn golden_run(url: &str, env: &[(&str, String)], filters: &[&str]) -> common::binary::Run {
+    let args = [
+        &[
+            "--cases",
+            "tests/golden/cases",
+            "--base-url",
+            url,
+            "--test-threads",
+            "1",
+        ][..],
+        filters,
+    ]
+    .concat();
+    run(&args, env).await
+}
+
 #[tokio::test]
 async fn failures_and_an_ignored_case_read_as_the_golden_file() {
     let url = hostile::raw_server(long_passphrase).await;
     let mut env = builtin_env();
     env.retain(|(name, _)| *name != "SMS_FORBIDDEN_TOKEN");
-    let args = [
-        "--cases",
-        "tests/golden/cases",
-        "--base-url",
-        &url,
-        "--test-threads",
-        "1",
-    ];
-    let output = run(&args, &env).await;
+    let output = golden_run(&url, &env, &[]).await;
     assert_eq!(output.code, 101, "{}", output.all());
     assert_golden("failures.txt", &stable(&output.stdout, &url));
 }
 
 #[tokio::test]
 async fn an_unreachable_target_reads_as_the_golden_file() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let args = [
-        "--cases",
-        "tests/golden/cases",
-        "--base-url",
-        &url,
-        "--test-threads",
-        "1",
-        "long-passphrase",
-    ];
-    let output = run(&args, &builtin_env()).await;
+    let url = hostile::refusing_url();
+    let output = golden_run(&url, &builtin_env(), &["long-passphrase"]).await;
     assert_eq!(output.code, 3, "{}", output.all());
     assert_golden("unreachable.txt", &stable(&output.stdout, &url));
 }

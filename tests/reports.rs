@@ -255,13 +255,8 @@ async fn an_existing_report_is_replaced_whole_and_nothing_else_is_left() {
 
 #[tokio::test]
 async fn an_unreachable_target_exits_3() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let output = run_data(
-        &["--base-url", &format!("http://127.0.0.1:{port}")],
+        &["--base-url", &common::hostile::refusing_url()],
         &builtin_env(),
     )
     .await;

@@ -23,6 +23,15 @@ where
     url
 }
 
+/// A loopback URL nothing listens on: its port was bound and given back.
+pub fn refusing_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
 /// Reads one request head (up to the blank line) and drops it.
 pub async fn read_head(stream: &mut TcpStream) {
     let mut head = Vec::new();
