@@ -66,6 +66,9 @@ pub use coverage::Coverage;
 pub use http::{HttpClient, TransportError};
 pub use redact::Redactor;
 pub use report::Renderer;
-pub use runner::{CaseResult, Check, Mismatch, Outcome, Problem, Runner, Target, Verdict};
+pub use runner::{
+    Attempt, CaseResult, Check, GaveUp, Mismatch, Outcome, Politeness, Problem, Runner, Stop,
+    Target, Throttled, Verdict,
+};
 pub use vocab::{JsonPointer, Variable, Variables};
 pub use yaml::FileError;

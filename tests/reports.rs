@@ -136,7 +136,8 @@ async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
     let report = check_json_report(&json_path);
     assert_eq!(
         report["summary"],
-        json!({"passed": cases.len(), "failed": 0, "ignored": 0, "contradicted": 0})
+        json!({"passed": cases.len(), "failed": 0, "ignored": 0, "contradicted": 0,
+               "inconclusive": 0, "flaky": 0, "not_run": 0})
     );
     assert_eq!(report["target"]["kind"], "embedded");
     assert_eq!(

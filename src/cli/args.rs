@@ -7,14 +7,31 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::Format;
+
+/// What `--help` says after the flags: the target, the secrets, the exit codes, and libtest's
+/// flags that change nothing here.
+const AFTER_HELP: &str = "\
+With no --base-url (SMS_ENDPOINT), the cases run against the embedded faithful mock.
+Secrets never come from a flag value: SMS_TOKEN, SMS_FORBIDDEN_TOKEN (or --token-file,
+--forbidden-token-file).
+
+Exit codes: 0 every case passed or was ignored; 101 a case failed; 2 bad arguments or files
+(nothing was sent) or a report could not be written; 3 the target could not be reached at all;
+4 no case failed, and some were still throttled after their retries (inconclusive);
+130 / 143 interrupted by SIGINT / SIGTERM (the outcomes so far are printed and reported);
+141 the reader of the output went away.
+
+Accepted for cargo test and libtest compatibility, and without effect here: --nocapture,
+--show-output, --test, --bench, -Z.";
+
 /// The top-level command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "sms-conformance",
     version,
     about = "Checks an SMS GET /v3/tasks/{task_id}/passphrase endpoint against its contract and cases",
-    after_help = "With no --base-url, the cases run against the embedded faithful mock.\n\
-                  Tokens come from SMS_TOKEN / SMS_FORBIDDEN_TOKEN or --token-file / --forbidden-token-file, never from a flag value.",
+    after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true
 )]
 pub(super) struct Cli {
@@ -62,48 +79,186 @@ pub(super) struct SuiteArgs {
 /// Arguments of a run.
 #[derive(Debug, Clone, Args)]
 pub(super) struct RunArgs {
-    #[command(flatten)]
-    pub suite: SuiteArgs,
     /// The endpoint to test, e.g. https://sms.ap-southeast-3.myhuaweicloud.com. Without it,
     /// the embedded mock is started and tested.
-    #[arg(long, env = "SMS_ENDPOINT", hide_env_values = true, value_name = "URL")]
+    #[arg(
+        long,
+        env = "SMS_ENDPOINT",
+        hide_env_values = true,
+        value_name = "URL",
+        help_heading = "Target"
+    )]
     pub base_url: Option<String>,
     /// A task the token may read.
-    #[arg(long, env = "SMS_TASK_ID", value_name = "ID")]
+    #[arg(long, env = "SMS_TASK_ID", value_name = "ID", help_heading = "Target")]
     pub task_id: Option<String>,
     /// A file holding a token with the permission (else env SMS_TOKEN).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub token_file: Option<PathBuf>,
     /// A file holding a valid token without the permission (else env SMS_FORBIDDEN_TOKEN).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub forbidden_token_file: Option<PathBuf>,
+    /// Trust this CA certificate (PEM) too, for a gateway behind a private CA. HTTPS_PROXY,
+    /// HTTP_PROXY and NO_PROXY are honoured.
+    #[arg(long, value_name = "FILE", help_heading = "Target")]
+    pub cacert: Option<PathBuf>,
     /// The embedded mock's fixture (its tasks and tokens) instead of the built-in one.
-    #[arg(long, value_name = "FILE", conflicts_with = "base_url")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "base_url",
+        help_heading = "Target"
+    )]
     pub fixture: Option<PathBuf>,
-    /// The time limit of each exchange: `10s`, `500ms`, or seconds.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    /// Requests a second across the run [default: 5 for a live endpoint, no limit for the
+    /// embedded mock].
+    #[arg(long, value_name = "N", value_parser = parse_rate, help_heading = "Politeness")]
+    pub rate: Option<f64>,
+    /// How many times a request is sent again after a 429 or 503, or a connection dropped
+    /// before any answer (GET, HEAD and other idempotent methods only).
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "N",
+        help_heading = "Politeness"
+    )]
+    pub retries: u32,
+    /// The longest wait before a retry; a Retry-After asking for more ends the retries.
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION", help_heading = "Politeness")]
+    pub max_wait: Duration,
+    /// The time limit of each exchange: `10s`, `500ms`, `5m`, or seconds.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION", help_heading = "Politeness")]
     pub timeout: Duration,
     /// The most body bytes read from one answer.
-    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", help_heading = "Politeness")]
     pub max_body: usize,
     /// Write a JUnit XML report here (replaced atomically).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub junit: Option<PathBuf>,
     /// Write a JSON report here (shape: schemas/report/report.schema.json).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub report_json: Option<PathBuf>,
+    /// Write a Markdown summary here; it is also appended to $GITHUB_STEP_SUMMARY when set.
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
+    pub summary_md: Option<PathBuf>,
+    /// Fail (exit 101) when a case contradicts an assumption of the ledger, or passes only
+    /// on a retry (flaky), instead of reporting it as news.
+    #[arg(long, help_heading = "Reports")]
+    pub strict: bool,
+    /// Live progress on stderr while the cases run.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN",
+        help_heading = "Output"
+    )]
+    pub progress: ProgressWhen,
     /// Print every exchange (method, URL, headers, status, body excerpt) to stderr, secrets masked.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub verbose: bool,
     /// Print the requests the cases would send, secrets masked, and send nothing.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub dry_run: bool,
-    /// Fail (exit 101) when a case contradicts an assumption of the ledger, instead of
-    /// reporting it as news.
-    #[arg(long)]
-    pub strict: bool,
     #[command(flatten)]
-    pub libtest: libtest_mimic::Arguments,
+    pub libtest: LibtestArgs,
+    #[command(flatten, next_help_heading = "Cases and contract")]
+    pub suite: SuiteArgs,
+}
+
+/// libtest's own flags, as `cargo test` takes them: which cases run and how the results are
+/// printed. The flags that do nothing here are accepted, hidden and named in `--help`'s end.
+#[derive(Debug, Clone, Default, Args)]
+pub(super) struct LibtestArgs {
+    /// Run only the cases whose id contains one of these (`read/ auth/`), as `cargo test` does.
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Match the filters and --skip against whole case ids.
+    #[arg(long, help_heading = "Selection")]
+    pub exact: bool,
+    /// Leave out the cases whose id contains FILTER (repeatable).
+    #[arg(long, value_name = "FILTER", help_heading = "Selection")]
+    pub skip: Vec<String>,
+    /// List the selected cases (`ID: test`) and run nothing.
+    #[arg(long, help_heading = "Selection")]
+    pub list: bool,
+    /// libtest: run only the tests marked #[ignore]. No case is marked so: selects none.
+    #[arg(long, help_heading = "Selection")]
+    pub ignored: bool,
+    /// libtest: run the tests marked #[ignore] too. No case is marked so: changes nothing.
+    /// (A case is ignored at run time when the target lacks a setting it needs.)
+    #[arg(long, help_heading = "Selection")]
+    pub include_ignored: bool,
+    /// How many cases run at once [default: 4 for a live endpoint, 8 for the embedded mock].
+    #[arg(long, value_name = "N", help_heading = "Politeness")]
+    pub test_threads: Option<usize>,
+    /// The output's format: pretty (a line per case), terse (a character per case) or json
+    /// (libtest's events).
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
+    pub format: Option<Format>,
+    /// The same as --format terse.
+    #[arg(short, long, conflicts_with = "format", help_heading = "Output")]
+    pub quiet: bool,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", help_heading = "Output")]
+    pub color: Option<ColorWhen>,
+    #[arg(long, hide = true)]
+    nocapture: bool,
+    #[arg(long, hide = true)]
+    show_output: bool,
+    #[arg(long, hide = true)]
+    test: bool,
+    #[arg(long, hide = true)]
+    bench: bool,
+    #[arg(short = 'Z', hide = true, value_name = "FLAG")]
+    unstable_flags: Option<String>,
+}
+
+impl LibtestArgs {
+    /// Whether the case `id` is selected by the filters, `--skip`, `--exact` and `--ignored`.
+    pub fn selects(&self, id: &str) -> bool {
+        let matches = |filter: &String| {
+            if self.exact {
+                id == filter
+            } else {
+                id.contains(filter.as_str())
+            }
+        };
+        !self.ignored
+            && (self.filters.is_empty() || self.filters.iter().any(matches))
+            && !self.skip.iter().any(matches)
+    }
+
+    /// The output format asked for.
+    pub fn format(&self) -> Format {
+        if self.quiet {
+            Format::Terse
+        } else {
+            self.format.unwrap_or_default()
+        }
+    }
+}
+
+/// When progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum ProgressWhen {
+    /// When stderr is a terminal.
+    Auto,
+    /// Always, even into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// When the output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 #[derive(Debug, Args)]
@@ -116,7 +271,17 @@ pub(super) struct MockArgs {
     pub fixture: Option<PathBuf>,
 }
 
-/// Parses `10s`, `250ms` or `3` (seconds).
+/// Parses a rate: a number of requests a second, more than zero.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!(
+            "`{text}` is not a rate: requests a second, e.g. 5 or 0.5"
+        )),
+    }
+}
+
+/// Parses `10s`, `250ms`, `5m`, `1h` or `3` (seconds).
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
@@ -125,11 +290,13 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 500ms)"))?;
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 500ms, 5m)"))?;
     let seconds = match unit {
-        "s" => value,
         "ms" => value / 1000.0,
-        _ => return Err(format!("`{text}`: the unit must be s or ms")),
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("`{text}`: the unit must be ms, s, m or h")),
     };
     if seconds <= 0.0 || !seconds.is_finite() {
         return Err(format!("`{text}` must be more than zero"));

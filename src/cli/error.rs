@@ -11,6 +11,12 @@ pub const EXIT_FAILED: u8 = 101;
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code when the target could not be reached at all.
 pub const EXIT_UNREACHABLE: u8 = 3;
+/// Exit code when no case failed and some were still throttled after their retries.
+pub const EXIT_INCONCLUSIVE: u8 = 4;
+/// Exit code when Ctrl-C (SIGINT) interrupted the run, as a shell reports it (128 + 2).
+pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code when SIGTERM interrupted the run, as a shell reports it (128 + 15).
+pub const EXIT_TERMINATED: u8 = 143;
 /// Exit code when the reader of the output went away (`| head`), as a shell reports SIGPIPE.
 pub const EXIT_BROKEN_PIPE: u8 = 141;
 
