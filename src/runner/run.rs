@@ -238,15 +238,15 @@ impl Runner {
             }),
             _ => None,
         };
-        let only_the_status = problems.iter().all(|p| matches!(p, Problem::Status { .. }));
+        // A throttled answer is still checked against the contract; the case's own
+        // expectations (its status and body) are about another answer.
+        let only_expectations = problems.iter().all(Problem::is_expectation);
         let outcome = match throttled {
-            Some(throttled) if only_the_status => {
+            Some(throttled) if only_expectations => {
                 Outcome::Inconclusive(vec![Problem::Throttled(throttled)])
             }
             _ if problems.is_empty() => Outcome::Passed,
-            _ if !assumes.is_empty() && problems.iter().all(Problem::is_expectation) => {
-                Outcome::Contradicted(problems)
-            }
+            _ if !assumes.is_empty() && only_expectations => Outcome::Contradicted(problems),
             _ => Outcome::Failed(problems),
         };
         Some((
