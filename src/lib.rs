@@ -10,7 +10,9 @@
 //!   ([`Runner`], [`CaseResult`]).
 //! - The **reports** render those results, and only they turn them into text: every text
 //!   passes through one [`Redactor`] that masks tokens and passphrases ([`Renderer`]).
-//! - The **mock** is a faithful stand-in for the endpoint ([`mock`]), the default target.
+//! - The **mock** is a faithful stand-in for the endpoint ([`mock`]), the default target; it
+//!   also serves IAM's token call for its fixture's users.
+//! - [`iam`] asks IAM for a token with a user's password, as a CI job does at its start.
 //! - [`generate`] writes boundary cases derived from the contract; [`Coverage`] maps cases
 //!   back onto the contract's constraints.
 //!
@@ -53,6 +55,7 @@ mod contract;
 mod coverage;
 pub mod generate;
 mod http;
+pub mod iam;
 pub mod mock;
 mod redact;
 mod report;

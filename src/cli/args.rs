@@ -13,11 +13,11 @@ use crate::report::Format;
 /// flags that change nothing here.
 const AFTER_HELP: &str = "\
 With no --base-url (SMS_ENDPOINT), the cases run against the embedded faithful mock.
-Secrets never come from a flag value: SMS_TOKEN, SMS_FORBIDDEN_TOKEN (or --token-file,
---forbidden-token-file).
+Secrets never come from a flag value: SMS_TOKEN, SMS_FORBIDDEN_TOKEN, SMS_IAM_PASSWORD,
+SMS_IAM_FORBIDDEN_PASSWORD (or the --*-file flags).
 
-Exit codes: 0 every case passed or was ignored; 101 a case failed; 2 bad arguments or files
-(nothing was sent) or a report could not be written; 3 the target could not be reached at all;
+Exit codes: 0 every case passed or was ignored; 101 a case failed; 2 bad arguments or files,
+or IAM gave no token (nothing was sent), or a report could not be written; 3 the target could not be reached at all;
 4 no case failed, and some were still throttled after their retries (inconclusive);
 130 / 143 interrupted by SIGINT / SIGTERM (the outcomes so far are printed and reported);
 141 the reader of the output went away.
@@ -110,6 +110,62 @@ pub(super) struct RunArgs {
         help_heading = "Target"
     )]
     pub fixture: Option<PathBuf>,
+    /// IAM's endpoint, e.g. https://iam.ap-southeast-3.myhuaweicloud.com: the tokens are
+    /// asked of it, once, with the users' passwords (SMS_TOKEN / SMS_FORBIDDEN_TOKEN win).
+    #[arg(
+        long,
+        env = "SMS_IAM_ENDPOINT",
+        hide_env_values = true,
+        value_name = "URL",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_endpoint: Option<String>,
+    /// The IAM user whose token holds the permission.
+    #[arg(
+        long,
+        env = "SMS_IAM_USER",
+        value_name = "NAME",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_user: Option<String>,
+    /// A file holding that user's password (else env SMS_IAM_PASSWORD).
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_password_file: Option<PathBuf>,
+    /// The account (IAM domain) the users belong to.
+    #[arg(
+        long,
+        env = "SMS_IAM_DOMAIN",
+        value_name = "ACCOUNT",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_domain: Option<String>,
+    /// The project the tokens are scoped to, e.g. ap-southeast-3; unset: the account.
+    #[arg(
+        long,
+        env = "SMS_IAM_PROJECT",
+        value_name = "PROJECT",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_project: Option<String>,
+    /// The IAM user without the permission (its token is ${forbidden_token}).
+    #[arg(
+        long,
+        env = "SMS_IAM_FORBIDDEN_USER",
+        value_name = "NAME",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_forbidden_user: Option<String>,
+    /// A file holding that user's password (else env SMS_IAM_FORBIDDEN_PASSWORD).
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_forbidden_password_file: Option<PathBuf>,
     /// Requests a second across the run [default: 5 for a live endpoint, no limit for the
     /// embedded mock].
     #[arg(long, value_name = "N", value_parser = parse_rate, help_heading = "Politeness")]

@@ -64,8 +64,8 @@ pub(super) fn run(
         reports.check()?;
     }
     let runtime = runtime()?;
-    let target = target::build(args, &runtime, redactor)?;
     let client = client(args)?;
+    let target = target::build(args, &runtime, &client, redactor)?;
     let live = target.kind == TargetKind::Live;
     let politeness = Politeness {
         rate: args.rate.or(live.then_some(LIVE_RATE)),

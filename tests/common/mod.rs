@@ -117,6 +117,7 @@ impl Respond for Stub {
             &request.method,
             &target(&request.url),
             &request.headers,
+            &request.body,
             &mock::new_request_id(),
         );
         let answer = (self.tweak)(request, faithful);
