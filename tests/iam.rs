@@ -152,3 +152,34 @@ async fn a_password_file_is_read_and_a_domain_scope_used_without_a_project() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn the_mocks_http_host_serves_iam_as_the_embedded_and_standalone_mock_do() {
+    let fixture = std::sync::Arc::new(Fixture::builtin());
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let (addr, serving) = sms_conformance::mock::server::bind(
+        loopback,
+        std::sync::Arc::clone(&fixture),
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(serving);
+    let url = format!("http://{addr}");
+    let run = run_data(&[], &iam_env(&url)).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    run.assert_shows("test auth/forbidden-token ... ok");
+}
+
+#[tokio::test]
+async fn a_dry_run_asks_iam_nothing() {
+    let server = common::stub(faithful).await;
+    let run = run_data(&["--dry-run"], &iam_env(&server.uri())).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr.contains("a dry run asks IAM nothing"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
