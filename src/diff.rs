@@ -339,7 +339,7 @@ impl Mock<'_> {
                     assumptions,
                     ..self.fixture.clone()
                 };
-                let answer = mock::answer(&fixture, &request.method, &target, &headers, "-");
+                let answer = mock::answer(&fixture, &request.method, &target, &headers, b"", "-");
                 let answer = Answer {
                     status: answer.status,
                     headers: answer.header_map(),

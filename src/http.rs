@@ -54,6 +54,9 @@ pub enum TransportError {
     Unreachable(String),
     /// The connection was made but failed, was reset, or the answer was not HTTP.
     Failed(String),
+    /// The connection was closed or reset before any answer came: the request may be sent
+    /// again.
+    Dropped(String),
 }
 
 impl TransportError {
@@ -66,6 +69,7 @@ impl TransportError {
             TransportError::BadRequest(_) => "request not built",
             TransportError::Unreachable(_) => "unreachable",
             TransportError::Failed(_) => "exchange failed",
+            TransportError::Dropped(_) => "dropped",
         }
     }
 }
@@ -88,6 +92,9 @@ impl std::fmt::Display for TransportError {
             TransportError::BadRequest(why) => write!(f, "the request could not be built: {why}"),
             TransportError::Unreachable(why) => write!(f, "the target could not be reached: {why}"),
             TransportError::Failed(why) => write!(f, "the exchange failed: {why}"),
+            TransportError::Dropped(why) => {
+                write!(f, "the connection was dropped before an answer: {why}")
+            }
         }
     }
 }
@@ -104,11 +111,32 @@ impl HttpClient {
     /// A client with this timeout per exchange and this body cap. It trusts the system's
     /// root certificates and follows no redirect.
     pub fn new(timeout: Duration, body_cap: usize) -> Result<HttpClient, String> {
-        let client = reqwest::Client::builder()
+        HttpClient::trusting(timeout, body_cap, &[])
+    }
+
+    /// Like [`new`](Self::new), also trusting the CA certificates in `ca_pem` (PEM, one or
+    /// more): a gateway behind a private CA.
+    pub fn trusting(
+        timeout: Duration,
+        body_cap: usize,
+        ca_pem: &[u8],
+    ) -> Result<HttpClient, String> {
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
-            .user_agent(concat!("sms-conformance/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("sms-conformance/", env!("CARGO_PKG_VERSION")));
+        if !ca_pem.is_empty() {
+            let roots = reqwest::Certificate::from_pem_bundle(ca_pem)
+                .map_err(|e| format!("the CA file is not PEM certificates: {}", error_chain(&e)))?;
+            if roots.is_empty() {
+                return Err("the CA file holds no PEM certificate".to_owned());
+            }
+            for root in roots {
+                builder = builder.add_root_certificate(root);
+            }
+        }
+        let client = builder
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
         Ok(HttpClient {
@@ -120,21 +148,40 @@ impl HttpClient {
 
     /// Sends `request` and reads the answer, all within the timeout.
     pub async fn send(&self, request: &PreparedRequest) -> Result<Answer, TransportError> {
-        match tokio::time::timeout(self.timeout, self.exchange(request)).await {
+        self.send_with_body(request, None).await
+    }
+
+    /// Sends `request` with `body`, and reads the answer, all within the timeout.
+    pub async fn send_with_body(
+        &self,
+        request: &PreparedRequest,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, TransportError> {
+        match tokio::time::timeout(self.timeout, self.exchange(request, body)).await {
             Ok(result) => result,
             Err(_) => Err(TransportError::Timeout(self.timeout)),
         }
     }
 
-    async fn exchange(&self, request: &PreparedRequest) -> Result<Answer, TransportError> {
+    async fn exchange(
+        &self,
+        request: &PreparedRequest,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, TransportError> {
         let mut builder = self.client.request(request.method.clone(), &request.url);
+        if let Some(body) = body {
+            builder = builder.body(body);
+        }
         for (name, value) in &request.headers {
             let value = http::HeaderValue::from_str(value).map_err(|_| {
                 TransportError::BadRequest(format!("header {name} has a value HTTP does not allow"))
             })?;
             builder = builder.header(name.as_str(), value);
         }
-        let mut response = builder.send().await.map_err(|e| self.classify(&e))?;
+        let mut response = builder.send().await.map_err(|e| match self.classify(&e) {
+            TransportError::Failed(why) if closed_before_answer(&e) => TransportError::Dropped(why),
+            other => other,
+        })?;
         if response
             .content_length()
             .is_some_and(|len| len > self.body_cap as u64)
@@ -175,6 +222,30 @@ impl HttpClient {
             TransportError::Failed(with_hint(error_chain(error)))
         }
     }
+}
+
+/// Whether the connection was closed or reset before the answer's head was complete.
+fn closed_before_answer(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::{
+                BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof,
+            };
+            return matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            );
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Adds what usually causes the low-level errors a user cannot act on as they stand.

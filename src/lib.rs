@@ -10,7 +10,9 @@
 //!   ([`Runner`], [`CaseResult`]).
 //! - The **reports** render those results, and only they turn them into text: every text
 //!   passes through one [`Redactor`] that masks tokens and passphrases ([`Renderer`]).
-//! - The **mock** is a faithful stand-in for the endpoint ([`mock`]), the default target.
+//! - The **mock** is a faithful stand-in for the endpoint ([`mock`]), the default target; it
+//!   also serves IAM's token call for its fixture's users.
+//! - [`iam`] asks IAM for a token with a user's password, as a CI job does at its start.
 //! - [`generate`] writes boundary cases derived from the contract; [`Coverage`] maps cases
 //!   back onto the contract's constraints.
 //!
@@ -54,6 +56,7 @@ mod coverage;
 mod diff;
 pub mod generate;
 mod http;
+pub mod iam;
 pub mod mock;
 mod redact;
 mod report;
@@ -67,6 +70,9 @@ pub use coverage::Coverage;
 pub use http::{HttpClient, TransportError};
 pub use redact::Redactor;
 pub use report::Renderer;
-pub use runner::{CaseResult, Check, Mismatch, Outcome, Problem, Runner, Target, Verdict};
+pub use runner::{
+    Attempt, CaseResult, Check, GaveUp, Mismatch, Outcome, Politeness, Problem, Runner, Stop,
+    Target, Throttled, Verdict,
+};
 pub use vocab::{JsonPointer, Variable, Variables};
 pub use yaml::FileError;

@@ -98,3 +98,26 @@ async fn a_certificate_no_trusted_root_vouches_for_is_refused() {
         run.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_private_ca_given_with_cacert_is_trusted() {
+    let (ca, url) = mock_over_tls().await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    let args = [
+        "--base-url",
+        &url,
+        "--cacert",
+        ca_file.to_str().unwrap(),
+        "read/",
+    ];
+    let run = common::binary::run_data(&args, &builtin_env()).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    run.assert_shows("test read/valid-call ... ok");
+
+    std::fs::write(&ca_file, "not a certificate").unwrap();
+    let run = common::binary::run_data(&args, &builtin_env()).await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("--cacert"), "{}", run.stderr);
+}

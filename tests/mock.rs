@@ -38,7 +38,7 @@ fn the_mock_answers_as_the_service_and_gateway_would(
         headers.append("x-auth-token", token.parse().unwrap());
     }
     let method = http::Method::from_bytes(method.as_bytes()).unwrap();
-    let answer = answer(&Fixture::builtin(), &method, &path, &headers, "0123");
+    let answer = answer(&Fixture::builtin(), &method, &path, &headers, b"", "0123");
     assert_eq!(answer.status, status);
     assert!(
         answer
@@ -66,6 +66,7 @@ fn gateway_errors_carry_the_request_id_in_the_body_too() {
         &http::Method::GET,
         &path,
         &http::HeaderMap::new(),
+        b"",
         "abc",
     );
     let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
@@ -118,7 +119,7 @@ fn answer_with(
         headers.append("x-auth-token", token.parse().unwrap());
     }
     let method = http::Method::from_bytes(method.as_bytes()).unwrap();
-    let answer = answer(&fixture, &method, target, &headers, "r");
+    let answer = answer(&fixture, &method, target, &headers, b"", "r");
     let body = serde_json::from_slice(&answer.body).unwrap_or_default();
     (answer.status, body)
 }

@@ -47,7 +47,7 @@ async fn a_live_endpoint_without_its_token_and_task_id_is_refused_naming_each() 
     assert_eq!(output.code, 2, "{}", output.all());
     for setting in [
         "the task id (SMS_TASK_ID or --task-id)",
-        "the token (SMS_TOKEN or --token-file)",
+        "the token (SMS_TOKEN or --token-file, or SMS_IAM_USER to ask IAM for it)",
     ] {
         assert!(
             output.stderr.contains(setting),
@@ -149,7 +149,14 @@ fn first_token_wins(request: &Request, answer: MockAnswer) -> MockAnswer {
     let mut headers = http::HeaderMap::new();
     headers.insert("x-auth-token", (*first).clone());
     let target = common::target(&request.url);
-    mock::answer(&Fixture::builtin(), &request.method, &target, &headers, "r")
+    mock::answer(
+        &Fixture::builtin(),
+        &request.method,
+        &target,
+        &headers,
+        &request.body,
+        "r",
+    )
 }
 
 #[tokio::test]

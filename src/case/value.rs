@@ -25,8 +25,15 @@ enum Part {
 }
 
 impl Template {
-    /// Parses `text`, rejecting unknown variables and unterminated references.
+    /// Parses `text`, rejecting unknown variables, unterminated references, and the other
+    /// tools' spellings of a known one (`{{token}}`, `$token`), which would be sent as they
+    /// stand.
     pub fn parse(text: &str) -> Result<Template, String> {
+        if let Some(name) = postman_reference(text) {
+            return Err(format!(
+                "`{{{{{name}}}}}` is Postman's spelling and would be sent as it stands: write `${{{name}}}`"
+            ));
+        }
         let mut parts = Vec::new();
         let mut literal = String::new();
         let mut rest = text;
@@ -53,6 +60,15 @@ impl Template {
                 parts.push(Part::Variable(variable));
                 rest = &after[end + 1..];
             } else {
+                let name: String = rest[1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if let Some(variable) = Variable::from_name(&name.to_ascii_lowercase()) {
+                    return Err(format!(
+                        "`${name}` is a shell's spelling and would be sent as it stands: write `${{{variable}}}` (or `$${name}` for a literal `${name}`)"
+                    ));
+                }
                 literal.push('$');
                 rest = &rest[1..];
             }
@@ -83,6 +99,14 @@ impl Template {
         }
         Some(out)
     }
+}
+
+/// The known variable a `{{name}}` in `text` names, if one does.
+fn postman_reference(text: &str) -> Option<Variable> {
+    text.split("{{").skip(1).find_map(|after| {
+        let name = after.split_once("}}")?.0.trim();
+        Variable::from_name(&name.to_ascii_lowercase())
+    })
 }
 
 impl std::fmt::Display for Template {
@@ -238,6 +262,15 @@ mod tests {
                 .unwrap_err()
                 .contains("unterminated")
         );
+    }
+
+    #[test]
+    fn other_tools_spellings_of_a_variable_name_the_one_meant() {
+        let postman = Template::parse("Bearer {{ token }}").unwrap_err();
+        assert!(postman.contains("write `${token}`"), "{postman}");
+        let shell = Template::parse("$TASK_ID").unwrap_err();
+        assert!(shell.contains("write `${task_id}`"), "{shell}");
+        assert!(Template::parse("$$token and $5 and {{other}}").is_ok());
     }
 
     #[test]

@@ -7,14 +7,31 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::Format;
+
+/// What `--help` says after the flags: the target, the secrets, the exit codes, and libtest's
+/// flags that change nothing here.
+const AFTER_HELP: &str = "\
+With no --base-url (SMS_ENDPOINT), the cases run against the embedded faithful mock.
+Secrets never come from a flag value: SMS_TOKEN, SMS_FORBIDDEN_TOKEN, SMS_IAM_PASSWORD,
+SMS_IAM_FORBIDDEN_PASSWORD (or the --*-file flags).
+
+Exit codes: 0 every case passed or was ignored; 101 a case failed; 2 bad arguments or files,
+or IAM gave no token (nothing was sent), or a report could not be written; 3 the target could not be reached at all;
+4 no case failed, and some were still throttled after their retries (inconclusive);
+130 / 143 interrupted by SIGINT / SIGTERM (the outcomes so far are printed and reported);
+141 the reader of the output went away.
+
+Accepted for cargo test and libtest compatibility, and without effect here: --nocapture,
+--show-output, --test, --bench, -Z.";
+
 /// The top-level command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "sms-conformance",
     version,
     about = "Checks an SMS GET /v3/tasks/{task_id}/passphrase endpoint against its contract and cases",
-    after_help = "With no --base-url, the cases run against the embedded faithful mock.\n\
-                  Tokens come from SMS_TOKEN / SMS_FORBIDDEN_TOKEN or --token-file / --forbidden-token-file, never from a flag value.",
+    after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true
 )]
 pub(super) struct Cli {
@@ -81,32 +98,114 @@ pub(super) struct SuiteArgs {
     pub schemas: PathBuf,
 }
 
-/// What a run is pointed at: the live endpoint and its settings, or the embedded mock and
-/// its fixture; and the limits of each exchange.
+/// What a run is pointed at: the live endpoint and its settings (a token pasted or asked of
+/// IAM), or the embedded mock and its fixture; and how politely each exchange is made.
 #[derive(Debug, Clone, Args)]
 pub(super) struct TargetArgs {
     /// The endpoint to test, e.g. https://sms.ap-southeast-3.myhuaweicloud.com. Without it,
     /// the embedded mock is started and tested.
-    #[arg(long, env = "SMS_ENDPOINT", hide_env_values = true, value_name = "URL")]
+    #[arg(
+        long,
+        env = "SMS_ENDPOINT",
+        hide_env_values = true,
+        value_name = "URL",
+        help_heading = "Target"
+    )]
     pub base_url: Option<String>,
     /// A task the token may read.
-    #[arg(long, env = "SMS_TASK_ID", value_name = "ID")]
+    #[arg(long, env = "SMS_TASK_ID", value_name = "ID", help_heading = "Target")]
     pub task_id: Option<String>,
     /// A file holding a token with the permission (else env SMS_TOKEN).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub token_file: Option<PathBuf>,
     /// A file holding a valid token without the permission (else env SMS_FORBIDDEN_TOKEN).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub forbidden_token_file: Option<PathBuf>,
-    /// The embedded mock's fixture (its tasks, tokens and assumed choices) instead of the
-    /// built-in one.
-    #[arg(long, value_name = "FILE")]
+    /// Trust this CA certificate (PEM) too, for a gateway behind a private CA. HTTPS_PROXY,
+    /// HTTP_PROXY and NO_PROXY are honoured.
+    #[arg(long, value_name = "FILE", help_heading = "Target")]
+    pub cacert: Option<PathBuf>,
+    /// The embedded mock's fixture (its tasks, tokens, users and assumed choices) instead of
+    /// the built-in one.
+    #[arg(long, value_name = "FILE", help_heading = "Target")]
     pub fixture: Option<PathBuf>,
-    /// The time limit of each exchange: `10s`, `500ms`, or seconds.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    /// IAM's endpoint, e.g. https://iam.ap-southeast-3.myhuaweicloud.com: the tokens are
+    /// asked of it, once, with the users' passwords (SMS_TOKEN / SMS_FORBIDDEN_TOKEN win).
+    #[arg(
+        long,
+        env = "SMS_IAM_ENDPOINT",
+        hide_env_values = true,
+        value_name = "URL",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_endpoint: Option<String>,
+    /// The IAM user whose token holds the permission.
+    #[arg(
+        long,
+        env = "SMS_IAM_USER",
+        value_name = "NAME",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_user: Option<String>,
+    /// A file holding that user's password (else env SMS_IAM_PASSWORD).
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_password_file: Option<PathBuf>,
+    /// The account (IAM domain) the users belong to.
+    #[arg(
+        long,
+        env = "SMS_IAM_DOMAIN",
+        value_name = "ACCOUNT",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_domain: Option<String>,
+    /// The project the tokens are scoped to, e.g. ap-southeast-3; unset: the account.
+    #[arg(
+        long,
+        env = "SMS_IAM_PROJECT",
+        value_name = "PROJECT",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_project: Option<String>,
+    /// The IAM user without the permission (its token is ${forbidden_token}).
+    #[arg(
+        long,
+        env = "SMS_IAM_FORBIDDEN_USER",
+        value_name = "NAME",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_forbidden_user: Option<String>,
+    /// A file holding that user's password (else env SMS_IAM_FORBIDDEN_PASSWORD).
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "IAM: a token fetched at the start"
+    )]
+    pub iam_forbidden_password_file: Option<PathBuf>,
+    /// Requests a second across the run [default: 5 for a live endpoint, no limit for the
+    /// embedded mock].
+    #[arg(long, value_name = "N", value_parser = parse_rate, help_heading = "Politeness")]
+    pub rate: Option<f64>,
+    /// How many times a request is sent again after a 429 or 503, or a connection dropped
+    /// before any answer (GET, HEAD and other idempotent methods only).
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "N",
+        help_heading = "Politeness"
+    )]
+    pub retries: u32,
+    /// The longest wait before a retry; a Retry-After asking for more ends the retries.
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION", help_heading = "Politeness")]
+    pub max_wait: Duration,
+    /// The time limit of each exchange: `10s`, `500ms`, `5m`, or seconds.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION", help_heading = "Politeness")]
     pub timeout: Duration,
     /// The most body bytes read from one answer.
-    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", help_heading = "Politeness")]
     pub max_body: usize,
 }
 
@@ -114,27 +213,134 @@ pub(super) struct TargetArgs {
 #[derive(Debug, Clone, Args)]
 pub(super) struct RunArgs {
     #[command(flatten)]
-    pub suite: SuiteArgs,
-    #[command(flatten)]
     pub target: TargetArgs,
     /// Write a JUnit XML report here (replaced atomically).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub junit: Option<PathBuf>,
     /// Write a JSON report here (shape: schemas/report/report.schema.json).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub report_json: Option<PathBuf>,
+    /// Write a Markdown summary here; it is also appended to $GITHUB_STEP_SUMMARY when set.
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
+    pub summary_md: Option<PathBuf>,
+    /// Fail (exit 101) when a case contradicts an assumption of the ledger, or passes only
+    /// on a retry (flaky), instead of reporting it as news.
+    #[arg(long, help_heading = "Reports")]
+    pub strict: bool,
+    /// Live progress on stderr while the cases run.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN",
+        help_heading = "Output"
+    )]
+    pub progress: ProgressWhen,
     /// Print every exchange (method, URL, headers, status, body excerpt) to stderr, secrets masked.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub verbose: bool,
     /// Print the requests the cases would send, secrets masked, and send nothing.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub dry_run: bool,
-    /// Fail (exit 101) when a case contradicts an assumption of the ledger, instead of
-    /// reporting it as news.
-    #[arg(long)]
-    pub strict: bool,
     #[command(flatten)]
-    pub libtest: libtest_mimic::Arguments,
+    pub libtest: LibtestArgs,
+    #[command(flatten, next_help_heading = "Cases and contract")]
+    pub suite: SuiteArgs,
+}
+
+/// libtest's own flags, as `cargo test` takes them: which cases run and how the results are
+/// printed. The flags that do nothing here are accepted, hidden and named in `--help`'s end.
+#[derive(Debug, Clone, Default, Args)]
+pub(super) struct LibtestArgs {
+    /// Run only the cases whose id contains one of these (`read/ auth/`), as `cargo test` does.
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Match the filters and --skip against whole case ids.
+    #[arg(long, help_heading = "Selection")]
+    pub exact: bool,
+    /// Leave out the cases whose id contains FILTER (repeatable).
+    #[arg(long, value_name = "FILTER", help_heading = "Selection")]
+    pub skip: Vec<String>,
+    /// List the selected cases (`ID: test`) and run nothing.
+    #[arg(long, help_heading = "Selection")]
+    pub list: bool,
+    /// libtest: run only the tests marked #[ignore]. No case is marked so: selects none.
+    #[arg(long, help_heading = "Selection")]
+    pub ignored: bool,
+    /// libtest: run the tests marked #[ignore] too. No case is marked so: changes nothing.
+    /// (A case is ignored at run time when the target lacks a setting it needs.)
+    #[arg(long, help_heading = "Selection")]
+    pub include_ignored: bool,
+    /// How many cases run at once [default: 4 for a live endpoint, 8 for the embedded mock].
+    #[arg(long, value_name = "N", help_heading = "Politeness")]
+    pub test_threads: Option<usize>,
+    /// The output's format: pretty (a line per case), terse (a character per case) or json
+    /// (libtest's events).
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
+    pub format: Option<Format>,
+    /// The same as --format terse.
+    #[arg(short, long, conflicts_with = "format", help_heading = "Output")]
+    pub quiet: bool,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", help_heading = "Output")]
+    pub color: Option<ColorWhen>,
+    #[arg(long, hide = true)]
+    nocapture: bool,
+    #[arg(long, hide = true)]
+    show_output: bool,
+    #[arg(long, hide = true)]
+    test: bool,
+    #[arg(long, hide = true)]
+    bench: bool,
+    #[arg(short = 'Z', hide = true, value_name = "FLAG")]
+    unstable_flags: Option<String>,
+}
+
+impl LibtestArgs {
+    /// Whether the case `id` is selected by the filters, `--skip`, `--exact` and `--ignored`.
+    pub fn selects(&self, id: &str) -> bool {
+        let matches = |filter: &String| {
+            if self.exact {
+                id == filter
+            } else {
+                id.contains(filter.as_str())
+            }
+        };
+        !self.ignored
+            && (self.filters.is_empty() || self.filters.iter().any(matches))
+            && !self.skip.iter().any(matches)
+    }
+
+    /// The output format asked for.
+    pub fn format(&self) -> Format {
+        if self.quiet {
+            Format::Terse
+        } else {
+            self.format.unwrap_or_default()
+        }
+    }
+}
+
+/// When progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum ProgressWhen {
+    /// When stderr is a terminal.
+    Auto,
+    /// Always, even into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// When the output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 #[derive(Debug, Args)]
@@ -147,7 +353,17 @@ pub(super) struct MockArgs {
     pub fixture: Option<PathBuf>,
 }
 
-/// Parses `10s`, `250ms` or `3` (seconds).
+/// Parses a rate: a number of requests a second, more than zero.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!(
+            "`{text}` is not a rate: requests a second, e.g. 5 or 0.5"
+        )),
+    }
+}
+
+/// Parses `10s`, `250ms`, `5m`, `1h` or `3` (seconds).
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
@@ -156,11 +372,13 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 500ms)"))?;
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 10s, 500ms, 5m)"))?;
     let seconds = match unit {
-        "s" => value,
         "ms" => value / 1000.0,
-        _ => return Err(format!("`{text}`: the unit must be s or ms")),
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("`{text}`: the unit must be ms, s, m or h")),
     };
     if seconds <= 0.0 || !seconds.is_finite() {
         return Err(format!("`{text}` must be more than zero"));

@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use super::args::DiffArgs;
 use super::error::{EXIT_UNREACHABLE, Error};
-use super::run::DEFAULT_CONCURRENCY;
+use super::run::{LIVE_CONCURRENCY, client, politeness};
 use super::{load_suite, runtime, settings, target, write_report};
 use crate::case::{Case, CaseKind};
 use crate::diff::{self, Mock};
-use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::{self, Renderer};
 use crate::runner::{CaseResult, Runner, Target};
@@ -46,19 +45,15 @@ pub(super) fn diff(
             redactor,
         )?,
     };
-    let live = target::build(&args.target, &runtime, redactor)?;
-    let client = HttpClient::new(args.target.timeout, args.target.max_body)
-        .map_err(|e| Error::start("build the HTTP client", e))?;
+    let client = client(&args.target)?;
+    let live = target::build(&args.target, &runtime, &client, redactor, false)?;
     let contract = Arc::new(contract);
-    let run = |target: &Target| -> Vec<CaseResult> {
-        let runner = Arc::new(Runner::new(
-            Arc::clone(&contract),
-            target.clone(),
-            client.clone(),
-        ));
-        runtime.block_on(runner.run_all(&selected, DEFAULT_CONCURRENCY))
+    let run = |target: &Target, live: bool| -> Vec<CaseResult> {
+        let runner = Runner::new(Arc::clone(&contract), target.clone(), client.clone())
+            .polite(politeness(&args.target, live));
+        runtime.block_on(Arc::new(runner).run_all(&selected, LIVE_CONCURRENCY))
     };
-    let (a, b) = (run(&mock), run(&live));
+    let (a, b) = (run(&mock, false), run(&live, true));
     let all: Vec<CaseResult> = a.iter().chain(&b).cloned().collect();
     let renderer = Renderer::new(redactor, &all);
     let side = Mock {

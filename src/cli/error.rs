@@ -6,11 +6,17 @@ use crate::yaml::FileError;
 
 /// Exit code when a case failed (as `cargo test`).
 pub const EXIT_FAILED: u8 = 101;
-/// Exit code when the arguments, case files, schemas or fixture are unusable (nothing was
-/// sent), or a report could not be written.
+/// Exit code when the arguments, case files, schemas or fixture are unusable, or IAM gave no
+/// token (nothing was sent), or a report could not be written.
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code when the target could not be reached at all.
 pub const EXIT_UNREACHABLE: u8 = 3;
+/// Exit code when no case failed and some were still throttled after their retries.
+pub const EXIT_INCONCLUSIVE: u8 = 4;
+/// Exit code when Ctrl-C (SIGINT) interrupted the run, as a shell reports it (128 + 2).
+pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code when SIGTERM interrupted the run, as a shell reports it (128 + 15).
+pub const EXIT_TERMINATED: u8 = 143;
 /// Exit code when the reader of the output went away (`| head`), as a shell reports SIGPIPE.
 pub const EXIT_BROKEN_PIPE: u8 = 141;
 
@@ -44,6 +50,18 @@ pub enum Error {
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// IAM gave no token; nothing was sent to the endpoint.
+    #[error(
+        "IAM gave no token for user `{user}` ({url}): {why}\nNothing was sent to the endpoint. A refused password is not tried again: IAM locks a user after repeated wrong passwords."
+    )]
+    Iam {
+        /// The user.
+        user: String,
+        /// Where IAM was asked.
+        url: String,
+        /// Why.
+        why: crate::iam::IamError,
     },
     /// A part of the command could not start (the runtime, the mock, the HTTP client).
     #[error("cannot {what}: {why}")]

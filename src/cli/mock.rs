@@ -24,6 +24,11 @@ pub(super) fn serve(args: &MockArgs) -> Result<ExitCode, Error> {
         })
         .collect();
     let tasks = fixture.tasks.len();
+    let users: Vec<String> = fixture
+        .users
+        .iter()
+        .map(|u| format!("{}@{} ({})", u.name, u.domain, u.token))
+        .collect();
     let runtime = runtime()?;
     runtime.block_on(async {
         let shutdown = async {
@@ -35,6 +40,12 @@ pub(super) fn serve(args: &MockArgs) -> Result<ExitCode, Error> {
         println!("sms-conformance mock listening on http://{addr}");
         println!("  GET http://{addr}/v3/tasks/{{task_id}}/passphrase");
         println!("  {tasks} task(s); tokens: {}", tokens.join(", "));
+        if !users.is_empty() {
+            println!(
+                "  POST http://{addr}/v3/auth/tokens issues IAM users their token: {}",
+                users.join(", ")
+            );
+        }
         println!("  Ctrl-C stops it.");
         serving.await.map_err(|e| Error::start("keep serving", e))
     })?;

@@ -8,8 +8,11 @@ mod args;
 mod diff;
 mod error;
 mod mock;
+mod progress;
+mod reports;
 mod run;
 mod settings;
+mod signals;
 mod target;
 mod tools;
 
@@ -20,7 +23,10 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
 
-pub use error::{EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_UNREACHABLE, Error};
+pub use error::{
+    EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED,
+    EXIT_TERMINATED, EXIT_UNREACHABLE, Error,
+};
 
 use crate::case::{self, Case};
 use crate::contract::Contract;
@@ -37,11 +43,7 @@ pub fn main() -> ExitCode {
 
 /// Runs the command line `args` (the first is the program's name) and returns the exit code.
 pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
-    // libtest-mimic's arguments carry their own help template; keep clap's default one.
-    let command = Cli::command().help_template(
-        "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}",
-    );
-    let matches = command.get_matches_from(args);
+    let matches = Cli::command().get_matches_from(args);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

@@ -1,23 +1,28 @@
-//! A run of the cases: load, build the target, run every selected case, then show the
-//! masked results through libtest-mimic, write the reports, and pick the exit code.
+//! A run of the cases: load, check the settings and the report paths, build the target, run
+//! every selected case (politely, with progress, until done or interrupted), then print the
+//! masked results as libtest does, write the reports, and pick the exit code.
 
-use std::collections::HashMap;
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use libtest_mimic::{Completion, Failed, Trial};
-
-use super::args::RunArgs;
-use super::error::{EXIT_FAILED, EXIT_UNREACHABLE, Error};
-use super::{load_suite, runtime, settings, target, write_file, write_report};
+use super::args::{ColorWhen, RunArgs, TargetArgs};
+use super::error::{EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_UNREACHABLE, Error};
+use super::progress::Progress;
+use super::reports::Reports;
+use super::{load_suite, runtime, settings, signals, target};
 use crate::case::{Case, CaseKind};
 use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::{self, Renderer, Run};
-use crate::runner::{CaseResult, Outcome, Runner};
+use crate::runner::{CaseResult, Outcome, Politeness, Runner, Stop, TargetKind};
 
-/// How many cases run at once when `--test-threads` does not say.
-pub(super) const DEFAULT_CONCURRENCY: usize = 8;
+/// How many cases run at once against the embedded mock when `--test-threads` does not say.
+const EMBEDDED_CONCURRENCY: usize = 8;
+/// How many cases run at once against a live endpoint when `--test-threads` does not say.
+pub(super) const LIVE_CONCURRENCY: usize = 4;
+/// Requests a second to a live endpoint when `--rate` does not say.
+const LIVE_RATE: f64 = 5.0;
 
 /// Runs the cases `args` select against the endpoint given by `endpoint` (none: the
 /// embedded mock) and returns the exit code.
@@ -28,16 +33,21 @@ pub(super) fn run(
 ) -> Result<ExitCode, Error> {
     settings::warn_look_alikes();
     let (contract, cases) = load_suite(&args.suite).map_err(Error::nothing_sent)?;
-    let mut libtest = args.libtest.clone();
-    if libtest.color.is_none() && std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        libtest.color = Some(libtest_mimic::ColorSetting::Never);
-    }
-    if libtest.list {
-        let listing = cases
+    let selected: Vec<Arc<Case>> = cases
+        .iter()
+        .filter(|case| args.libtest.selects(&case.id))
+        .cloned()
+        .collect();
+    let mut out = stdout(args);
+    if args.libtest.list {
+        let listing: String = selected
             .iter()
-            .map(|c| trial(c, || Ok(Completion::Completed)))
+            .map(|c| format!("{}: test\n", c.id))
             .collect();
-        return Ok(libtest_mimic::run(&libtest, listing).exit_code());
+        return Ok(printed(
+            out.write_all(listing.as_bytes()),
+            ExitCode::SUCCESS,
+        ));
     }
     if endpoint.is_some() && args.target.fixture.is_some() {
         return Err(Error::Usage(
@@ -45,16 +55,17 @@ pub(super) fn run(
         ));
     }
     settings::check(&args.target, endpoint, &settings::is_set)?;
+    let reports = Reports::of(args);
+    if !args.dry_run {
+        reports.check()?;
+    }
     let runtime = runtime()?;
-    let target = target::build(&args.target, &runtime, redactor)?;
-    let client = HttpClient::new(args.target.timeout, args.target.max_body)
-        .map_err(|e| Error::start("build the HTTP client", e))?;
-    let runner = Arc::new(Runner::new(Arc::new(contract), target, client));
-    let selected: Vec<Arc<Case>> = cases
-        .iter()
-        .filter(|c| !libtest.is_filtered_out(&trial(c, || Ok(Completion::Completed))))
-        .cloned()
-        .collect();
+    let client = client(&args.target)?;
+    let target = target::build(&args.target, &runtime, &client, redactor, args.dry_run)?;
+    let live = target.kind == TargetKind::Live;
+    let runner = Arc::new(
+        Runner::new(Arc::new(contract), target, client).polite(politeness(&args.target, live)),
+    );
     let label = Renderer::new(redactor, &[]).mask(&runner.target().label());
     println!("target: {label}");
     if args.dry_run {
@@ -71,14 +82,28 @@ pub(super) fn run(
     }
     let started = chrono::Utc::now();
     let clock = std::time::Instant::now();
-    let concurrency = libtest.test_threads.unwrap_or(DEFAULT_CONCURRENCY);
-    let results = runtime.block_on(runner.run_all(&selected, concurrency));
+    let concurrency = args.libtest.test_threads.unwrap_or(if live {
+        LIVE_CONCURRENCY
+    } else {
+        EMBEDDED_CONCURRENCY
+    });
+    let mut progress = Progress::start(args.progress, selected.len());
+    let stop = Stop::new();
+    let say = progress.sayer();
+    let received = signals::listen(&runtime, stop.clone(), move |text| say(text))
+        .map_err(|e| Error::start("listen for Ctrl-C", e))?;
+    let results = runtime.block_on(runner.run_until(&selected, concurrency, &stop, |result| {
+        progress.done(result)
+    }));
+    progress.finish();
     let run = Run {
         target: runner.target().clone(),
         strict: args.strict,
         started,
         duration: clock.elapsed(),
         results,
+        selected: selected.len(),
+        interrupted: received.signal(),
     };
     // Every case has run: the renderer learns every passphrase seen before it shows any.
     let renderer = Renderer::new(redactor, &run.results);
@@ -89,59 +114,73 @@ pub(super) fn run(
             }
         }
     }
-    let conclusion = libtest_mimic::run(&libtest, trials(&cases, &run, &renderer));
-    for note in notes(&run) {
-        println!("{note}");
+    let filtered_out = cases.len() - selected.len();
+    let printing = report::console::print(
+        &mut out,
+        &run,
+        &renderer,
+        args.libtest.format(),
+        filtered_out,
+    )
+    .and_then(|()| {
+        notes(&run)
+            .iter()
+            .try_for_each(|note| writeln!(out, "{note}"))
+    });
+    reports.write(&run, &renderer)?;
+    Ok(printed(printing, exit_code(&run)))
+}
+
+/// How politely a target is run: `--rate` (by default [`LIVE_RATE`] for a live endpoint,
+/// none for a mock), `--retries`, `--max-wait`.
+pub(super) fn politeness(args: &TargetArgs, live: bool) -> Politeness {
+    Politeness {
+        rate: args.rate.or(live.then_some(LIVE_RATE)),
+        retries: args.retries,
+        max_wait: args.max_wait,
     }
-    write_reports(args, &run, &renderer)?;
-    Ok(exit_code(conclusion.has_failed(), &run.results))
 }
 
-/// The test of `case`, for libtest-mimic.
-fn trial(case: &Case, test: impl FnOnce() -> Result<Completion, Failed> + Send + 'static) -> Trial {
-    Trial::ignorable_test(case.id.clone(), test)
+/// The HTTP client of a run, trusting `--cacert` too.
+pub(super) fn client(args: &TargetArgs) -> Result<HttpClient, Error> {
+    let ca = match &args.cacert {
+        Some(file) => std::fs::read(file).map_err(|source| Error::Read {
+            path: file.clone(),
+            source,
+        })?,
+        None => Vec::new(),
+    };
+    HttpClient::trusting(args.timeout, args.max_body, &ca).map_err(|why| match &args.cacert {
+        Some(file) => Error::Usage(format!("--cacert {}: {why}", file.display())),
+        None => Error::start("build the HTTP client", why),
+    })
 }
 
-/// Every case as a trial that replays its (masked) result.
-fn trials(cases: &[Arc<Case>], run: &Run, renderer: &Renderer) -> Vec<Trial> {
-    let mut shown: HashMap<&str, Result<Completion, Failed>> = run
-        .results
-        .iter()
-        .map(|result| {
-            let message = renderer.failure(result);
-            let shown = match (&result.outcome, message) {
-                (Outcome::Passed, _) => Ok(Completion::Completed),
-                (Outcome::Contradicted(_), message) if run.strict => {
-                    Err(Failed::from(message.unwrap_or_default()))
-                }
-                (Outcome::Contradicted(_), _) => {
-                    Ok(Completion::ignored_with(renderer.contradiction(result)))
-                }
-                (Outcome::Ignored(_), reason) => {
-                    Ok(Completion::ignored_with(reason.unwrap_or_default()))
-                }
-                (Outcome::Failed(_), message) => Err(Failed::from(message.unwrap_or_default())),
-            };
-            (result.case.id.as_str(), shown)
-        })
-        .collect();
-    cases
-        .iter()
-        .map(|case| {
-            // A case without a result was filtered out and libtest-mimic skips it too; were
-            // it ever shown, it must not pass unrun.
-            let shown = shown
-                .remove(case.id.as_str())
-                .unwrap_or_else(|| Err(Failed::from(format!("{} was not run", case.id))));
-            trial(case, move || shown)
-        })
-        .collect()
+/// Standard output, coloured as `--color` and `NO_COLOR` say.
+fn stdout(args: &RunArgs) -> anstream::AutoStream<std::io::Stdout> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let choice = match args.libtest.color {
+        Some(ColorWhen::Always) => anstream::ColorChoice::Always,
+        Some(ColorWhen::Never) => anstream::ColorChoice::Never,
+        Some(ColorWhen::Auto) | None if no_color => anstream::ColorChoice::Never,
+        Some(ColorWhen::Auto) | None => anstream::ColorChoice::Auto,
+    };
+    anstream::AutoStream::new(std::io::stdout(), choice)
 }
 
-/// What the summary adds to libtest's: the assumptions contradicted, and the cases a
-/// missing setting kept from running.
+/// `code`, unless printing failed: a reader that went away is exit 141, quietly.
+fn printed(printing: std::io::Result<()>, code: ExitCode) -> ExitCode {
+    match printing {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_BROKEN_PIPE),
+        _ => code,
+    }
+}
+
+/// What the summary adds to libtest's: the assumptions contradicted, the flaky and
+/// inconclusive cases, the cases a missing setting kept from running, and an interruption.
 fn notes(run: &Run) -> Vec<String> {
     let mut notes = Vec::new();
+    let s = |count: usize| if count == 1 { "" } else { "s" };
     let contradicted = run.contradicted();
     if !contradicted.is_empty() {
         let ids: Vec<&str> = contradicted.into_iter().collect();
@@ -153,43 +192,79 @@ fn notes(run: &Run) -> Vec<String> {
         notes.push(format!(
             "note: {} assumption{} contradicted: {} (see schemas/assumptions.yaml; {consequence})",
             ids.len(),
-            if ids.len() == 1 { "" } else { "s" },
+            s(ids.len()),
             ids.join(", ")
+        ));
+    }
+    let listed = |results: Vec<&CaseResult>| -> String {
+        let ids: Vec<&str> = results.iter().map(|r| r.case.id.as_str()).collect();
+        ids.join(", ")
+    };
+    let flaky: Vec<&CaseResult> = run.results.iter().filter(|r| r.flaky()).collect();
+    if !flaky.is_empty() {
+        let consequence = if run.strict {
+            "--strict fails on them"
+        } else {
+            "counted as passed; --strict fails on them"
+        };
+        notes.push(format!(
+            "note: {} case{} passed only on a retry (flaky): {} ({consequence})",
+            flaky.len(),
+            s(flaky.len()),
+            listed(flaky)
+        ));
+    }
+    let inconclusive: Vec<&CaseResult> = run
+        .results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Inconclusive(_)))
+        .collect();
+    if !inconclusive.is_empty() {
+        notes.push(format!(
+            "note: {} case{} still throttled after the retries (inconclusive, neither passed nor failed): {}; try a lower --rate or more --retries",
+            inconclusive.len(),
+            s(inconclusive.len()),
+            listed(inconclusive)
         ));
     }
     for (variable, cases) in run.missing() {
         notes.push(format!(
             "note: {cases} case{} did not run: set {} to run {}",
-            if cases == 1 { "" } else { "s" },
+            s(cases),
             variable.how_to_set(),
             if cases == 1 { "it" } else { "them" }
+        ));
+    }
+    if let Some(signal) = run.interrupted {
+        let not_run = run.counts().not_run;
+        notes.push(format!(
+            "note: interrupted by {}: {not_run} of {} selected case{} did not run",
+            signal.name(),
+            run.selected,
+            s(run.selected)
         ));
     }
     notes
 }
 
-/// 0 when nothing failed; 3 when every request case failed to reach the target; else 101.
-fn exit_code(failed: bool, results: &[CaseResult]) -> ExitCode {
-    let mut requests = results.iter().filter(|r| r.exchange.is_some()).peekable();
-    if !failed {
+/// 130 or 143 when a signal interrupted the run; else 0 when nothing failed or was
+/// inconclusive; 3 when every request case failed to reach the target; 101 when a case
+/// failed; 4 when none failed and some were inconclusive.
+fn exit_code(run: &Run) -> ExitCode {
+    let mut requests = run
+        .results
+        .iter()
+        .filter(|r| r.exchange.is_some())
+        .peekable();
+    if let Some(signal) = run.interrupted {
+        ExitCode::from(signals::exit_code(signal))
+    } else if !run.failed() && run.counts().inconclusive > 0 {
+        ExitCode::from(EXIT_INCONCLUSIVE)
+    } else if !run.failed() {
         ExitCode::SUCCESS
     } else if requests.peek().is_some() && requests.all(CaseResult::unreachable) {
         ExitCode::from(EXIT_UNREACHABLE)
     } else {
         ExitCode::from(EXIT_FAILED)
     }
-}
-
-fn write_reports(args: &RunArgs, run: &Run, renderer: &Renderer) -> Result<(), Error> {
-    if let Some(path) = &args.junit {
-        let xml = report::junit::render(run, renderer).map_err(|e| Error::Write {
-            path: path.to_owned(),
-            source: std::io::Error::other(e),
-        })?;
-        write_file(path, xml.as_bytes())?;
-    }
-    if let Some(path) = &args.report_json {
-        write_report(path, &report::json::render(run, renderer))?;
-    }
-    Ok(())
 }

@@ -7,14 +7,21 @@
 use super::args::TargetArgs;
 use super::error::Error;
 
-/// Every environment variable the tool reads.
-pub const KNOWN: [&str; 6] = [
+/// Every `SMS_*` environment variable the tool reads.
+pub const KNOWN: [&str; 13] = [
     "SMS_ENDPOINT",
     "SMS_TASK_ID",
     "SMS_TOKEN",
     "SMS_FORBIDDEN_TOKEN",
     "SMS_CASES",
     "SMS_SCHEMAS",
+    "SMS_IAM_ENDPOINT",
+    "SMS_IAM_USER",
+    "SMS_IAM_PASSWORD",
+    "SMS_IAM_DOMAIN",
+    "SMS_IAM_PROJECT",
+    "SMS_IAM_FORBIDDEN_USER",
+    "SMS_IAM_FORBIDDEN_PASSWORD",
 ];
 
 /// The variable an unknown `SMS_*` name most likely meant: by the word it holds, or else by
@@ -25,6 +32,28 @@ pub fn meant(name: &str) -> Option<&'static str> {
         return None;
     }
     let rest = upper.strip_prefix("SMS")?.trim_start_matches(['_', '-']);
+    let forbidden = ["FORBID", "DENIED", "DENY"]
+        .iter()
+        .any(|word| rest.contains(word));
+    let iam_words: [(&[&str], &'static str); 5] = [
+        (&["PASS", "PWD", "SECRET"], "SMS_IAM_PASSWORD"),
+        (&["USER", "LOGIN"], "SMS_IAM_USER"),
+        (&["DOMAIN", "ACCOUNT", "TENANT"], "SMS_IAM_DOMAIN"),
+        (&["PROJECT", "REGION", "SCOPE"], "SMS_IAM_PROJECT"),
+        (&["URL", "ENDPOINT", "HOST", "ADDR"], "SMS_IAM_ENDPOINT"),
+    ];
+    let iam = iam_words
+        .iter()
+        .filter(|(_, known)| rest.contains("IAM") || *known != "SMS_IAM_ENDPOINT")
+        .find(|(words, _)| words.iter().any(|w| rest.contains(w)))
+        .map(|(_, known)| match (*known, forbidden) {
+            ("SMS_IAM_PASSWORD", true) => "SMS_IAM_FORBIDDEN_PASSWORD",
+            ("SMS_IAM_USER", true) => "SMS_IAM_FORBIDDEN_USER",
+            (known, _) => known,
+        });
+    if iam.is_some() {
+        return iam;
+    }
     let by_word = [
         (
             ["FORBID", "DENIED", "DENY"].as_slice(),
@@ -122,7 +151,7 @@ impl Source {
 fn live_settings(
     args: &TargetArgs,
     env: &dyn Fn(&str) -> bool,
-) -> [(&'static str, &'static str, bool); 3] {
+) -> [(&'static str, &'static str, bool); 4] {
     [
         (
             "the task id",
@@ -132,14 +161,93 @@ fn live_settings(
         (
             "the token",
             "SMS_TOKEN or --token-file",
-            args.token_file.is_some() || env("SMS_TOKEN"),
+            explicit_token(args, env),
         ),
         (
             "the forbidden token",
             "SMS_FORBIDDEN_TOKEN or --forbidden-token-file",
             args.forbidden_token_file.is_some() || env("SMS_FORBIDDEN_TOKEN"),
         ),
+        (
+            "IAM settings",
+            "SMS_IAM_*",
+            iam_settings(args, env).any(|(_, given)| given),
+        ),
     ]
+}
+
+fn explicit_token(args: &TargetArgs, env: &dyn Fn(&str) -> bool) -> bool {
+    args.token_file.is_some() || env("SMS_TOKEN")
+}
+
+fn explicit_forbidden_token(args: &TargetArgs, env: &dyn Fn(&str) -> bool) -> bool {
+    args.forbidden_token_file.is_some() || env("SMS_FORBIDDEN_TOKEN")
+}
+
+/// Each IAM setting, how it is set, and whether it is given.
+fn iam_settings<'a>(
+    args: &'a TargetArgs,
+    env: &'a dyn Fn(&str) -> bool,
+) -> impl Iterator<Item = (&'static str, bool)> + 'a {
+    [
+        ("SMS_IAM_ENDPOINT", args.iam_endpoint.is_some()),
+        ("SMS_IAM_USER", args.iam_user.is_some()),
+        (
+            "SMS_IAM_PASSWORD or --iam-password-file",
+            args.iam_password_file.is_some() || env("SMS_IAM_PASSWORD"),
+        ),
+        ("SMS_IAM_DOMAIN", args.iam_domain.is_some()),
+        ("SMS_IAM_PROJECT", args.iam_project.is_some()),
+        ("SMS_IAM_FORBIDDEN_USER", args.iam_forbidden_user.is_some()),
+        (
+            "SMS_IAM_FORBIDDEN_PASSWORD or --iam-forbidden-password-file",
+            args.iam_forbidden_password_file.is_some() || env("SMS_IAM_FORBIDDEN_PASSWORD"),
+        ),
+    ]
+    .into_iter()
+}
+
+/// What IAM still needs to issue the tokens the run will ask it for: each user asked for
+/// (its token not given explicitly) needs its password, the endpoint and the account; a
+/// password needs its user.
+fn iam_missing(args: &TargetArgs, env: &dyn Fn(&str) -> bool) -> Vec<&'static str> {
+    let given: Vec<(&str, bool)> = iam_settings(args, env).collect();
+    let has = |name: &str| given.iter().any(|(n, g)| *n == name && *g);
+    let permitted = !explicit_token(args, env);
+    let forbidden = !explicit_forbidden_token(args, env);
+    let mut missing = Vec::new();
+    let pairs = [
+        (
+            permitted,
+            "SMS_IAM_USER",
+            "SMS_IAM_PASSWORD or --iam-password-file",
+        ),
+        (
+            forbidden,
+            "SMS_IAM_FORBIDDEN_USER",
+            "SMS_IAM_FORBIDDEN_PASSWORD or --iam-forbidden-password-file",
+        ),
+    ];
+    let mut asked = false;
+    for (wanted, user, password) in pairs {
+        if !wanted {
+            continue;
+        }
+        match (has(user), has(password)) {
+            (true, false) => missing.push(password),
+            (false, true) => missing.push(user),
+            _ => {}
+        }
+        asked |= has(user);
+    }
+    if asked {
+        missing.extend(
+            ["SMS_IAM_ENDPOINT", "SMS_IAM_DOMAIN"]
+                .into_iter()
+                .filter(|name| !has(name)),
+        );
+    }
+    missing
 }
 
 /// Checks that the settings of `args` name one target fully: `source` tells where the
@@ -168,17 +276,30 @@ pub fn check(
     if let Some(url) = &args.base_url {
         check_url(url, source)?;
     }
-    let missing: Vec<String> = settings[..2]
-        .iter()
-        .filter(|(_, _, given)| !*given)
-        .map(|(what, how, _)| format!("{what} ({how})"))
-        .collect();
-    if missing.is_empty() {
+    let (task, token) = (&settings[0], &settings[1]);
+    let mut missing = Vec::new();
+    if !task.2 {
+        missing.push(format!("{} ({})", task.0, task.1));
+    }
+    if !token.2 && args.iam_user.is_none() {
+        missing.push(format!(
+            "{} ({}, or SMS_IAM_USER to ask IAM for it)",
+            token.0, token.1
+        ));
+    }
+    if !missing.is_empty() {
+        return Err(Error::Usage(format!(
+            "a live endpoint needs {}; nothing was sent",
+            missing.join(" and ")
+        )));
+    }
+    let iam = iam_missing(args, env);
+    if iam.is_empty() {
         Ok(())
     } else {
         Err(Error::Usage(format!(
-            "a live endpoint needs {}; nothing was sent",
-            missing.join(" and ")
+            "asking IAM for a token needs {}; nothing was sent",
+            iam.join(", ")
         )))
     }
 }
@@ -216,6 +337,17 @@ mod tests {
         assert_eq!(meant("SMS_ENDPOINT"), None);
         assert_eq!(meant("PATH"), None);
         assert_eq!(look_alikes(["SMS_TOKEN", "HOME"]), Vec::<String>::new());
+        assert_eq!(meant("SMS_IAM_PASS"), Some("SMS_IAM_PASSWORD"));
+        assert_eq!(meant("SMS_PASSWORD"), Some("SMS_IAM_PASSWORD"));
+        assert_eq!(meant("SMS_IAM_USERNAME"), Some("SMS_IAM_USER"));
+        assert_eq!(
+            meant("SMS_IAM_DENIED_PASSWORD"),
+            Some("SMS_IAM_FORBIDDEN_PASSWORD")
+        );
+        assert_eq!(meant("SMS_IAM_URL"), Some("SMS_IAM_ENDPOINT"));
+        assert_eq!(meant("SMS_IAM_ACCOUNT"), Some("SMS_IAM_DOMAIN"));
+        assert_eq!(meant("SMS_REGION"), Some("SMS_IAM_PROJECT"));
+        assert_eq!(meant("SMS_IAM_PROJECT"), None);
     }
 
     #[test]

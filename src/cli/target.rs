@@ -1,6 +1,6 @@
 //! Building the target of a run, embedded or external: the one place that teaches the
-//! redactor every secret the run starts with (tokens, the fixture's passphrases, a password
-//! in the URL).
+//! redactor every secret the run starts with (tokens, the fixture's passphrases and
+//! passwords, a password in the URL, the IAM users' passwords and the tokens IAM issues).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use super::args::TargetArgs;
 use super::error::Error;
+use crate::http::HttpClient;
+use crate::iam::{self, Credentials};
 use crate::mock::{self, Fixture};
 use crate::redact::Redactor;
 use crate::runner::{Target, TargetKind};
@@ -21,15 +23,22 @@ pub(super) fn fixture(file: Option<&Path>) -> Result<Fixture, Error> {
     }
 }
 
-/// The target `args` name, its secrets taught to `redactor`. The embedded mock serves on
-/// `runtime` until the runtime is dropped.
+/// The target `args` name, its secrets taught to `redactor`; a token not given is asked of
+/// IAM through `client` (not on a `dry_run`, which only says it would). The embedded mock
+/// serves on `runtime` until the runtime is dropped.
 pub(super) fn build(
     args: &TargetArgs,
     runtime: &tokio::runtime::Runtime,
+    client: &HttpClient,
     redactor: &Redactor,
+    dry_run: bool,
 ) -> Result<Target, Error> {
     match &args.base_url {
-        Some(url) => external(url, args, redactor),
+        Some(url) => {
+            let mut target = external(url, args, redactor)?;
+            from_iam(&mut target, args, runtime, client, redactor, dry_run)?;
+            Ok(target)
+        }
         None => {
             let served = fixture(args.fixture.as_deref())?;
             embedded(runtime, served, args.fixture.clone(), redactor)
@@ -104,6 +113,68 @@ fn external(url: &str, args: &TargetArgs, redactor: &Redactor) -> Result<Target,
         .secrets()
         .for_each(|secret| redactor.learn(secret));
     Ok(Target::new(url, variables))
+}
+
+/// Asks IAM, once each, for the tokens `target` lacks and `args` name a user for.
+fn from_iam(
+    target: &mut Target,
+    args: &TargetArgs,
+    runtime: &tokio::runtime::Runtime,
+    client: &HttpClient,
+    redactor: &Redactor,
+    dry_run: bool,
+) -> Result<(), Error> {
+    let users = [
+        (
+            Variable::Token,
+            &args.iam_user,
+            args.iam_password_file.as_deref(),
+            "SMS_IAM_PASSWORD",
+        ),
+        (
+            Variable::ForbiddenToken,
+            &args.iam_forbidden_user,
+            args.iam_forbidden_password_file.as_deref(),
+            "SMS_IAM_FORBIDDEN_PASSWORD",
+        ),
+    ];
+    for (variable, user, password_file, password_env) in users {
+        let Some(user) = user else { continue };
+        if target.variables.get(variable).is_some() {
+            continue;
+        }
+        let password = read_secret(password_file, password_env)?.unwrap_or_default();
+        redactor.learn(&password);
+        let credentials = Credentials {
+            endpoint: args.iam_endpoint.clone().unwrap_or_default(),
+            user: user.clone(),
+            password,
+            domain: args.iam_domain.clone().unwrap_or_default(),
+            project: args.iam_project.clone(),
+        };
+        let url = redactor.redact(&credentials.url());
+        if dry_run {
+            eprintln!(
+                "iam: a dry run asks IAM nothing: ${{{variable}}} would be the token of `{user}` ({}) from {url}",
+                credentials.scope()
+            );
+            continue;
+        }
+        let token = runtime
+            .block_on(iam::token(client, &credentials))
+            .map_err(|why| Error::Iam {
+                user: user.clone(),
+                url: url.clone(),
+                why,
+            })?;
+        redactor.learn(&token);
+        eprintln!(
+            "iam: ${{{variable}}} is the token of `{user}` ({}) from {url}",
+            credentials.scope()
+        );
+        target.variables.set(variable, token);
+    }
+    Ok(())
 }
 
 /// A secret from `file` (surrounding white space trimmed) or else the environment.

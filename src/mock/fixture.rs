@@ -19,6 +19,8 @@ struct FixtureFile {
     tasks: Vec<Spanned<Task>>,
     tokens: Vec<Spanned<Token>>,
     #[serde(default)]
+    users: Vec<Spanned<User>>,
+    #[serde(default)]
     assumptions: Assumptions,
 }
 
@@ -29,6 +31,8 @@ pub struct Fixture {
     pub tasks: Vec<Task>,
     /// The tokens the mock knows; any other token is refused by the "gateway".
     pub tokens: Vec<Token>,
+    /// The IAM users the mock issues tokens to.
+    pub users: Vec<User>,
     /// How it answers where the service's behaviour is assumed.
     pub assumptions: Assumptions,
 }
@@ -53,6 +57,20 @@ pub struct Token {
     pub value: String,
     /// Whether it holds `sms:server:getTaskPassphrase`; without it the answer is 403.
     pub permitted: bool,
+}
+
+/// An IAM user the mock's `POST /v3/auth/tokens` knows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    /// The user's name.
+    pub name: String,
+    /// The password.
+    pub password: String,
+    /// The account (IAM domain) the user belongs to.
+    pub domain: String,
+    /// The name of the fixture's token the user is issued.
+    pub token: String,
 }
 
 impl Fixture {
@@ -113,9 +131,18 @@ impl Fixture {
                 return Err(FileError::at(file, token.referenced, message));
             }
         }
+        for (i, user) in raw.users.iter().enumerate() {
+            let (name, token) = (&user.value.name, &user.value.token);
+            if !raw.tokens.iter().any(|t| t.value.name == *token) {
+                let message =
+                    format!("`users[{i}]` ({name}) is issued `{token}`, which no token is called");
+                return Err(FileError::at(file, user.referenced, message));
+            }
+        }
         Ok(Fixture {
             tasks: raw.tasks.into_iter().map(|t| t.value).collect(),
             tokens: raw.tokens.into_iter().map(|t| t.value).collect(),
+            users: raw.users.into_iter().map(|u| u.value).collect(),
             assumptions: raw.assumptions,
         })
     }
@@ -146,9 +173,12 @@ impl Fixture {
         variables
     }
 
-    /// Every value that must never be printed: tokens and passphrases.
+    /// Every value that must never be printed: tokens, passphrases and passwords.
     pub fn secrets(&self) -> impl Iterator<Item = &str> {
         let tokens = self.tokens.iter().map(|t| t.value.as_str());
-        tokens.chain(self.tasks.iter().map(|t| t.passphrase.as_str()))
+        let passwords = self.users.iter().map(|u| u.password.as_str());
+        tokens
+            .chain(self.tasks.iter().map(|t| t.passphrase.as_str()))
+            .chain(passwords)
     }
 }

@@ -1,8 +1,9 @@
 //! The faithful mock: the endpoint as the real service and its API gateway answer it.
 //!
-//! Its behaviour is one pure function, [`answer`], of the request (method, path, headers)
-//! and the [`Fixture`]: no I/O and nothing kept per request, so every host serves the same
-//! answers and memory stays flat. The hosts are [`server`] (hyper via axum: the embedded
+//! Its behaviour is one pure function, [`answer`], of the request (method, path, headers,
+//! body) and the [`Fixture`]: no I/O and nothing kept per request, so every host serves the
+//! same answers and memory stays flat. `POST /v3/auth/tokens` goes to its IAM ([`iam`]),
+//! which issues the fixture's tokens to the fixture's users. The hosts are [`server`] (hyper via axum: the embedded
 //! default target and `sms-conformance mock`) and, in this crate's tests, wiremock.
 //!
 //! Where the real service's answer is undocumented, the choice is an assumption of the
@@ -10,13 +11,14 @@
 
 mod assumptions;
 mod fixture;
+pub mod iam;
 pub mod server;
 
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
 pub use assumptions::Assumptions;
-pub use fixture::{DEFAULT_FIXTURE, Fixture, Task, Token};
+pub use fixture::{DEFAULT_FIXTURE, Fixture, Task, Token, User};
 
 use assumptions::{
     CheckOrder, EmptyTaskId, EmptyToken, Head, LongTaskId, LongToken, PathCase, QueryString,
@@ -49,7 +51,7 @@ pub mod limits {
 pub struct MockAnswer {
     /// The status code.
     pub status: u16,
-    /// The headers: `Content-Type` and `X-Request-Id`.
+    /// The headers: `Content-Type` and `X-Request-Id` (and IAM's `X-Subject-Token`).
     pub headers: Vec<(&'static str, String)>,
     /// The JSON body.
     pub body: Vec<u8>,
@@ -100,14 +102,19 @@ pub fn new_request_id() -> String {
 }
 
 /// The answer to one request. `target` is the raw (percent-encoded) path, with its query if
-/// it has one.
+/// it has one; `body` the request's body.
 pub fn answer(
     fixture: &Fixture,
     method: &http::Method,
     target: &str,
     headers: &http::HeaderMap,
+    body: &[u8],
     request_id: &str,
 ) -> MockAnswer {
+    let path = target.split_once('?').map_or(target, |(path, _)| path);
+    if method == http::Method::POST && path == iam::TOKENS_PATH {
+        return iam::answer(fixture, body, request_id);
+    }
     let assumed = &fixture.assumptions;
     let head = method == http::Method::HEAD && assumed.head == Head::AsGet;
     let mut answer = match gateway(fixture, method, target, headers) {

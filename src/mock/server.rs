@@ -11,19 +11,27 @@ use axum::response::Response;
 
 use super::{Fixture, answer, new_request_id};
 
+/// The most bytes of a request body read: an IAM token request is well under 1 KiB.
+const BODY_CAP: usize = 64 * 1024;
+
 /// The mock as an axum router: every method and path goes to [`answer`].
 pub fn router(fixture: Arc<Fixture>) -> axum::Router {
     axum::Router::new().fallback(move |request: Request| {
         let fixture = Arc::clone(&fixture);
         async move {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, BODY_CAP)
+                .await
+                .unwrap_or_default();
             let mock = answer(
                 &fixture,
-                request.method(),
-                request
-                    .uri()
+                &parts.method,
+                parts
+                    .uri
                     .path_and_query()
                     .map_or("/", |target| target.as_str()),
-                request.headers(),
+                &parts.headers,
+                &body,
                 &new_request_id(),
             );
             let mut response = Response::builder().status(mock.status);

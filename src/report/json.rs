@@ -6,7 +6,7 @@ use super::{Renderer, Run};
 use crate::runner::{CaseResult, Outcome};
 
 /// The report's format version, bumped when its shape changes incompatibly.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The run as JSON, every text masked by `renderer`.
 pub fn render(run: &Run, renderer: &Renderer) -> Json {
@@ -20,6 +20,7 @@ pub fn render(run: &Run, renderer: &Renderer) -> Json {
             "label": renderer.mask(&run.target.label()),
         },
         "strict": run.strict,
+        "interrupted": run.interrupted.map(|signal| signal.name()),
         "started": run.started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "duration_ms": millis(run.duration),
         "summary": {
@@ -27,6 +28,9 @@ pub fn render(run: &Run, renderer: &Renderer) -> Json {
             "failed": counts.failed,
             "ignored": counts.ignored,
             "contradicted": counts.contradicted,
+            "inconclusive": counts.inconclusive,
+            "flaky": counts.flaky,
+            "not_run": counts.not_run,
         },
         "contradicted_assumptions": run.contradicted(),
         "cases": run.results.iter().map(|r| case(r, renderer)).collect::<Vec<_>>(),
@@ -43,7 +47,21 @@ fn case(result: &CaseResult, renderer: &Renderer) -> Json {
         Outcome::Failed(_) => "failed",
         Outcome::Ignored(_) => "ignored",
         Outcome::Contradicted(_) => "contradicted",
+        Outcome::Inconclusive(_) => "inconclusive",
     };
+    let attempts: Vec<Json> = result
+        .exchange
+        .iter()
+        .flat_map(|e| &e.attempts)
+        .map(|attempt| {
+            json!({
+                "status": attempt.answer.as_ref().ok(),
+                "error": attempt.answer.as_ref().err().map(|e| renderer.mask(&e.to_string())),
+                "retry_after_ms": attempt.retry_after.map(millis),
+                "wait_ms": attempt.wait.map(millis),
+            })
+        })
+        .collect();
     let request = result.exchange.as_ref().map(|exchange| {
         let request = &exchange.request;
         json!({
@@ -65,6 +83,8 @@ fn case(result: &CaseResult, renderer: &Renderer) -> Json {
         "file": result.case.file.display().to_string(),
         "status": status,
         "duration_ms": millis(result.duration),
+        "flaky": result.flaky(),
+        "attempts": attempts,
         "request": request,
         "response_status": status_code,
         "message": renderer.failure(result),

@@ -1,11 +1,12 @@
 //! JUnit XML, as GitLab, Jenkins and GitHub's test reporters read it: one testcase per case
-//! (name = the case's id, classname = its folder), failures with their message, ignored cases
-//! as skipped, a time for each. quick-junit (cargo-nextest's writer) does the XML, escaping
+//! (name = the case's id, classname = its folder), failures with their message, ignored and
+//! inconclusive cases as skipped, a time for each, and the attempts before the last as reruns
+//! (`flakyFailure` on a case that passed on a retry). quick-junit (cargo-nextest's writer) does the XML, escaping
 //! and dropping what XML cannot hold.
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
-use super::{Renderer, Run, folder};
+use super::{Renderer, Run, Standing, folder};
 use crate::runner::Outcome;
 
 /// The report and its one suite are named after the tool.
@@ -23,38 +24,60 @@ pub fn render(run: &Run, renderer: &Renderer) -> Result<String, quick_junit::Ser
             renderer.mask(&run.target.shown_url()).as_str(),
         ))
         .add_property(("target.label", renderer.mask(&run.target.label()).as_str()));
+    if let Some(signal) = run.interrupted {
+        suite.add_property(("interrupted", signal.name()));
+    }
     for result in &run.results {
         let message = renderer.failure(result).unwrap_or_default();
-        let status = match &result.outcome {
-            Outcome::Passed => TestCaseStatus::success(),
-            Outcome::Failed(_) => {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                let summary = renderer.reasons(result).into_iter().next();
-                status
-                    .set_message(summary.map_or_else(|| "failed".to_owned(), |r| r.message))
-                    .set_description(message);
-                status
+        let reason = || {
+            let first = renderer.reasons(result).into_iter().next();
+            first.map_or_else(|| "failed".to_owned(), |r| r.message)
+        };
+        let failure = |summary: String, description: String| {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(summary).set_description(description);
+            status
+        };
+        let skipped = |summary: String, description: String| {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(summary).set_description(description);
+            status
+        };
+        let mut status = match run.standing(result) {
+            Standing::Passed | Standing::Flaky => TestCaseStatus::success(),
+            Standing::Failed if result.flaky() => {
+                failure(renderer.flaky(result), renderer.flaky_failure(result))
             }
-            Outcome::Contradicted(_) if run.strict => {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status
-                    .set_message(renderer.contradiction(result))
-                    .set_description(message);
-                status
+            Standing::Failed if matches!(result.outcome, Outcome::Contradicted(_)) => {
+                failure(renderer.contradiction(result), message)
             }
-            Outcome::Contradicted(_) => {
-                let mut status = TestCaseStatus::skipped();
-                status
-                    .set_message(renderer.contradiction(result))
-                    .set_description(message);
-                status
-            }
-            Outcome::Ignored(_) => {
+            Standing::Failed => failure(reason(), message),
+            Standing::Contradicted => skipped(renderer.contradiction(result), message),
+            Standing::Inconclusive => skipped(reason(), message),
+            Standing::Ignored => {
                 let mut status = TestCaseStatus::skipped();
                 status.set_message(message);
                 status
             }
         };
+        // Every attempt before the last, as the reruns CI reporters show (flaky ones on a
+        // passing case).
+        let attempts = result.exchange.iter().flat_map(|e| &e.attempts);
+        let earlier: Vec<TestRerun> = attempts
+            .clone()
+            .take(result.attempts().saturating_sub(1))
+            .enumerate()
+            .map(|(index, attempt)| {
+                let mut rerun = TestRerun::new(NonSuccessKind::Failure);
+                let got = match &attempt.answer {
+                    Ok(status) => format!("attempt {}: {status}", index + 1),
+                    Err(error) => format!("attempt {}: {error}", index + 1),
+                };
+                rerun.set_message(renderer.mask(&got));
+                rerun
+            })
+            .collect();
+        status.add_reruns(earlier);
         let mut test_case = TestCase::new(result.case.id.as_str(), status);
         test_case
             .set_classname(folder(&result.case.id))

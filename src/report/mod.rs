@@ -1,11 +1,14 @@
-//! The run as its readers see it: text for the terminal ([`text`]), JUnit XML ([`junit`]) and
-//! one JSON document ([`json`], its shape in `schemas/report/report.schema.json`). Each is
+//! The run as its readers see it: text for the terminal ([`text`], laid out as libtest does
+//! by [`console`]), JUnit XML ([`junit`]), one JSON document ([`json`], its shape in
+//! `schemas/report/report.schema.json`) and a Markdown summary ([`markdown`]). Each is
 //! rendered from the typed results through one [`Renderer`], which masks every secret; the
 //! files are written atomically: a reader sees the old file or the new one, never half.
 
+pub mod console;
 pub mod diff;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,6 +17,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+pub use console::Format;
 pub use text::Renderer;
 
 use crate::runner::{CaseResult, Outcome, Target};
@@ -32,12 +36,36 @@ pub struct Run {
     pub duration: Duration,
     /// Every case that ran or was ignored, in id order.
     pub results: Vec<CaseResult>,
+    /// How many cases were selected; those without a result never started (the run was
+    /// interrupted).
+    pub selected: usize,
+    /// The signal that interrupted the run, if one did.
+    pub interrupted: Option<Signal>,
+}
+
+/// A signal that interrupts a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT: Ctrl-C.
+    Interrupt,
+    /// SIGTERM: a CI job cancelled or timed out.
+    Terminate,
+}
+
+impl Signal {
+    /// Its usual name: `SIGINT`, `SIGTERM`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
 }
 
 /// How many cases ended each way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
-    /// Passed.
+    /// Passed (flaky ones included).
     pub passed: usize,
     /// Failed.
     pub failed: usize,
@@ -45,21 +73,78 @@ pub struct Counts {
     pub ignored: usize,
     /// Contradicted an assumption of the ledger.
     pub contradicted: usize,
+    /// Still throttled after their retries.
+    pub inconclusive: usize,
+    /// Passed only on a retry (also counted as passed).
+    pub flaky: usize,
+    /// Selected, and never started: the run was interrupted.
+    pub not_run: usize,
+}
+
+/// How a case stands in the run, once `--strict` has had its say: what the terminal, JUnit
+/// and the Markdown summary show, and what the exit code follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Passed at the first attempt.
+    Passed,
+    /// Passed only on a retry.
+    Flaky,
+    /// Failed; under `--strict` also a contradicted or flaky case.
+    Failed,
+    /// Not run: the target lacks a setting it needs.
+    Ignored,
+    /// Contradicted an assumption, and the run is not strict.
+    Contradicted,
+    /// Still throttled after its retries.
+    Inconclusive,
 }
 
 impl Run {
     /// How many cases ended each way.
     pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
+        let mut counts = Counts {
+            not_run: self.selected.saturating_sub(self.results.len()),
+            ..Counts::default()
+        };
         for result in &self.results {
             match result.outcome {
                 Outcome::Passed => counts.passed += 1,
                 Outcome::Failed(_) => counts.failed += 1,
                 Outcome::Ignored(_) => counts.ignored += 1,
                 Outcome::Contradicted(_) => counts.contradicted += 1,
+                Outcome::Inconclusive(_) => counts.inconclusive += 1,
             }
+            counts.flaky += usize::from(result.flaky());
         }
         counts
+    }
+
+    /// How `result` stands in this run.
+    pub fn standing(&self, result: &CaseResult) -> Standing {
+        match result.outcome {
+            Outcome::Passed if result.flaky() && self.strict => Standing::Failed,
+            Outcome::Passed if result.flaky() => Standing::Flaky,
+            Outcome::Passed => Standing::Passed,
+            Outcome::Failed(_) => Standing::Failed,
+            Outcome::Contradicted(_) if self.strict => Standing::Failed,
+            Outcome::Contradicted(_) => Standing::Contradicted,
+            Outcome::Ignored(_) => Standing::Ignored,
+            Outcome::Inconclusive(_) => Standing::Inconclusive,
+        }
+    }
+
+    /// Whether some case stands failed.
+    pub fn failed(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| self.standing(r) == Standing::Failed)
+    }
+
+    /// The results standing each way (in id order).
+    pub fn standing_as(&self, standing: Standing) -> impl Iterator<Item = &CaseResult> {
+        self.results
+            .iter()
+            .filter(move |r| self.standing(r) == standing)
     }
 
     /// The assumptions some case contradicted, sorted.
@@ -88,6 +173,21 @@ impl Run {
 /// A case's folder: its id up to the last `/` (`auth/missing-token` → `auth`), or `cases`.
 pub fn folder(id: &str) -> &str {
     id.rsplit_once('/').map_or("cases", |(folder, _)| folder)
+}
+
+/// Checks that a report can be written at `path`: a file can be made in its folder (where
+/// [`write_atomically`] makes its temporary file).
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Err(std::io::Error::other("it is a folder"));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let probe = path.with_file_name(format!(".{name}.{}.check", std::process::id()));
+    std::fs::File::create_new(&probe)?;
+    std::fs::remove_file(&probe)
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it and a rename.

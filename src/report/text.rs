@@ -10,7 +10,8 @@ use crate::contract::Violation;
 use crate::http::{Answer, PreparedRequest, TransportError};
 use crate::redact::{self, Redactor};
 use crate::runner::{
-    CaseResult, Check, Exchange, Mismatch, Outcome, Problem, TOKEN_HEADER, Verdict,
+    Attempt, CaseResult, Check, Exchange, GaveUp, Mismatch, Outcome, Problem, TOKEN_HEADER,
+    Throttled, Verdict,
 };
 use crate::vocab::{JsonPointer, Variable};
 
@@ -61,7 +62,9 @@ impl<'a> Renderer<'a> {
         let text = match &result.outcome {
             Outcome::Passed => return None,
             Outcome::Ignored(missing) => ignored(missing),
-            Outcome::Failed(problems) | Outcome::Contradicted(problems) => {
+            Outcome::Failed(problems)
+            | Outcome::Contradicted(problems)
+            | Outcome::Inconclusive(problems) => {
                 let mut out = heading(&result.case);
                 match (&result.case.kind, &result.exchange) {
                     (CaseKind::Document(document), _) => {
@@ -142,11 +145,93 @@ impl<'a> Renderer<'a> {
         reasons
     }
 
-    /// What was sent and what came back, as `sent:` and `got:` lines, masked.
+    /// What was sent and what came back, as `sent:` and `got:` lines (and `tries:` when it
+    /// was sent more than once), masked.
     pub fn exchange(&self, exchange: &Exchange) -> String {
         let mut out = self.sent(&exchange.request);
+        if exchange.attempts.len() > 1 {
+            let _ = writeln!(out, "tries: {}", attempts_text(&exchange.attempts));
+        }
         out.push_str(&self.got(&exchange.answer, exchange.json.as_ref()));
         self.mask(&out)
+    }
+
+    /// Why a case that passed only on a retry is flaky, in a line: `passed on attempt 2 of 2
+    /// (1: 429, waited 3s)`; masked.
+    pub fn flaky(&self, result: &CaseResult) -> String {
+        let attempts = result
+            .exchange
+            .as_ref()
+            .map_or(&[][..], |e| e.attempts.as_slice());
+        self.mask(&format!(
+            "passed on attempt {n} of {n} ({})",
+            attempts_text(&attempts[..attempts.len().saturating_sub(1)]),
+            n = attempts.len(),
+        ))
+    }
+
+    /// A flaky case as a failure, for `--strict`: its heading, the exchange, and why.
+    pub fn flaky_failure(&self, result: &CaseResult) -> String {
+        let mut out = heading(&result.case);
+        if let Some(exchange) = &result.exchange {
+            out.push_str(&self.exchange(exchange));
+        }
+        let _ = write!(
+            out,
+            "why:  it {}: flaky, and --strict fails on a flaky case",
+            self.flaky(result)
+        );
+        self.mask(&out)
+    }
+
+    /// A case that could not reach the target, in short: its heading, what it sent, and a
+    /// pointer to the line that says why (see [`unreachable`](Self::unreachable)).
+    pub fn unreachable_failure(&self, result: &CaseResult) -> String {
+        let mut out = heading(&result.case);
+        if let Some(exchange) = &result.exchange {
+            let request = &exchange.request;
+            let _ = writeln!(out, "sent: {} {}", request.method, request.url);
+        }
+        out.push_str("why:  the target could not be reached (see the first lines)");
+        self.mask(&out)
+    }
+
+    /// The line said once when every request case failed to reach the target: why, and
+    /// what to check; `None` when some answer came back.
+    pub fn unreachable(&self, results: &[CaseResult], target: &str) -> Option<String> {
+        let mut requests = results.iter().filter(|r| r.exchange.is_some()).peekable();
+        requests.peek()?;
+        if !requests.clone().all(CaseResult::unreachable) {
+            return None;
+        }
+        let why = requests.find_map(|r| {
+            r.problems().iter().find_map(|p| match p {
+                Problem::Transport(TransportError::Unreachable(why)) => Some(why.as_str()),
+                _ => None,
+            })
+        })?;
+        Some(self.mask(&format!(
+            "error: {target} could not be reached: {why}\nhint:  {}",
+            unreachable_hint(why)
+        )))
+    }
+
+    /// Why a case did not pass, in one line (the first of its reasons), masked; `None` when
+    /// it passed at the first attempt.
+    pub fn one_line(&self, result: &CaseResult) -> Option<String> {
+        if result.flaky() {
+            return Some(self.flaky(result));
+        }
+        let text = match &result.outcome {
+            Outcome::Passed => return None,
+            Outcome::Ignored(missing) => ignored(missing),
+            _ => {
+                let reasons = self.reasons(result);
+                let first = reasons.into_iter().next()?.message;
+                first.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+            }
+        };
+        Some(self.mask(&text))
     }
 
     /// What `case` would do against a target that sends `request` (none for document
@@ -202,6 +287,7 @@ impl<'a> Renderer<'a> {
             Problem::Panicked(why) => {
                 format!("the runner panicked while running this case: {why}")
             }
+            Problem::Throttled(throttled) => throttled_text(throttled),
         }
     }
 
@@ -284,6 +370,67 @@ impl<'a> Renderer<'a> {
             }
         }
         escaped
+    }
+}
+
+/// Each attempt: its status or error, and the wait after it.
+fn attempts_text(attempts: &[Attempt]) -> String {
+    let each: Vec<String> = attempts
+        .iter()
+        .enumerate()
+        .map(|(index, attempt)| {
+            let mut text = match &attempt.answer {
+                Ok(status) => format!("{}: {status}", index + 1),
+                Err(error) => format!("{}: {error}", index + 1),
+            };
+            if let Some(asked) = attempt.retry_after {
+                let _ = write!(text, " (Retry-After {})", seconds(asked));
+            }
+            if let Some(wait) = attempt.wait {
+                let _ = write!(text, ", waited {}", seconds(wait));
+            }
+            text
+        })
+        .collect();
+    each.join("; ")
+}
+
+/// A duration in seconds, as people read it: `3s`, `0.5s`.
+fn seconds(duration: std::time::Duration) -> String {
+    format!("{}s", (duration.as_secs_f64() * 100.0).round() / 100.0)
+}
+
+/// Why a throttled case was not judged.
+fn throttled_text(throttled: &Throttled) -> String {
+    let status = throttled.status;
+    let why = match &throttled.gave_up {
+        GaveUp::RetriesUsed(retries) => {
+            format!("after {} attempts (--retries {retries})", retries + 1)
+        }
+        GaveUp::WaitOverCap { asked, cap } => format!(
+            "and Retry-After asked for {}, over --max-wait {}",
+            seconds(*asked),
+            seconds(*cap)
+        ),
+        GaveUp::NotIdempotent(method) => format!("to a {method}, which is never sent twice"),
+        GaveUp::Interrupted => "when the run was interrupted".to_owned(),
+    };
+    format!("inconclusive: still {status} {why}; the target asked to come back later")
+}
+
+/// What to check when the target cannot be reached, by the cause.
+fn unreachable_hint(why: &str) -> &'static str {
+    let why = why.to_ascii_lowercase();
+    if why.contains("refused") {
+        "nothing listens there: is the endpoint (SMS_ENDPOINT, --base-url) right, and is the service up?"
+    } else if why.contains("dns") || why.contains("lookup") || why.contains("resolve") {
+        "the host name does not resolve: check its spelling, and HTTPS_PROXY / NO_PROXY if a proxy is needed"
+    } else if why.contains("certificate") || why.contains("unknownissuer") {
+        "the server's certificate is not trusted: --cacert FILE trusts a private CA"
+    } else if why.contains("tls") || why.contains("corrupt message") {
+        "TLS failed: is the port plain HTTP (try http://), or the certificate for another name?"
+    } else {
+        "check the endpoint, the network path, and HTTPS_PROXY / NO_PROXY"
     }
 }
 

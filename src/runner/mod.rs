@@ -4,15 +4,23 @@
 //! - [`request`]: a case and a target become the exact request sent;
 //! - [`run`](Runner::run_all): the loop, cases concurrently on one runtime, one HTTP client
 //!   and one compiled contract shared by all;
+//! - [`polite`]: the run's pace and its retries ([`Politeness`]), and [`stop`]: the signal
+//!   that ends a run early ([`Stop`]);
 //! - [`check`]: the answer against the contract and the expectation;
 //! - [`result`]: what a case gives, typed: an [`Outcome`], its [`Problem`]s and the
 //!   [`Exchange`]. The reports render these once every case has run.
 
 mod check;
+mod polite;
 mod request;
 mod result;
 mod run;
+mod stop;
 
+pub use polite::Politeness;
 pub use request::{TOKEN_HEADER, Target, TargetKind};
-pub use result::{CaseResult, Check, Exchange, Mismatch, Outcome, Problem, Verdict};
+pub use result::{
+    Attempt, CaseResult, Check, Exchange, GaveUp, Mismatch, Outcome, Problem, Throttled, Verdict,
+};
 pub use run::Runner;
+pub use stop::Stop;

@@ -35,11 +35,13 @@ pub enum Check {
     Verdict,
     /// The tool itself failed while running the case.
     Internal,
+    /// The target kept asking to come back later (429 or 503) and the retries ran out.
+    Throttled,
 }
 
 impl Check {
     /// Every check, in the order the report's schema lists them.
-    pub const ALL: [Check; 9] = [
+    pub const ALL: [Check; 10] = [
         Check::Status,
         Check::ContentType,
         Check::Header,
@@ -49,6 +51,7 @@ impl Check {
         Check::Transport,
         Check::Verdict,
         Check::Internal,
+        Check::Throttled,
     ];
 }
 
@@ -91,6 +94,9 @@ pub enum Problem {
     Verdict(Verdict),
     /// The run of the case panicked (a defect of this tool): the panic's message.
     Panicked(String),
+    /// The last answer still asked to come back later, and the case does not expect that
+    /// status: it says nothing about the contract.
+    Throttled(Throttled),
 }
 
 impl Problem {
@@ -113,8 +119,36 @@ impl Problem {
             Problem::Transport(_) => Check::Transport,
             Problem::Verdict(_) => Check::Verdict,
             Problem::Panicked(_) => Check::Internal,
+            Problem::Throttled(_) => Check::Throttled,
         }
     }
+}
+
+/// A case whose last answer still asked to come back later (429 or 503).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttled {
+    /// The last answer's status.
+    pub status: u16,
+    /// Why no further attempt was made.
+    pub gave_up: GaveUp,
+}
+
+/// Why the runner stopped retrying a throttled request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GaveUp {
+    /// The retries (`--retries`, this many) were all used.
+    RetriesUsed(u32),
+    /// `Retry-After` asked for a longer wait than the cap (`--max-wait`) allows.
+    WaitOverCap {
+        /// What the answer asked for.
+        asked: Duration,
+        /// The cap.
+        cap: Duration,
+    },
+    /// The method is not idempotent, so the request is never sent twice.
+    NotIdempotent(http::Method),
+    /// The run was interrupted before the next attempt.
+    Interrupted,
 }
 
 /// How a value in the body differs from what the case expects.
@@ -172,6 +206,20 @@ pub enum Outcome {
     /// (the case's `assumes`): the target reads those another way. News, not a failure,
     /// unless the run is strict.
     Contradicted(Vec<Problem>),
+    /// Not judged: the target still asked to come back later after the retries (a
+    /// [`Problem::Throttled`]). Neither passed nor a contract failure.
+    Inconclusive(Vec<Problem>),
+}
+
+/// One try at an exchange: what came back, and how long the runner then waited.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// The status, or why no answer came back.
+    pub answer: Result<u16, TransportError>,
+    /// The wait the answer asked for in `Retry-After`, if it did.
+    pub retry_after: Option<Duration>,
+    /// How long the runner waited before the next attempt; `None` after the last.
+    pub wait: Option<Duration>,
 }
 
 /// What a request case sent and what came back.
@@ -183,6 +231,8 @@ pub struct Exchange {
     pub answer: Result<Answer, TransportError>,
     /// The answer's body as JSON, when it is JSON.
     pub json: Option<Json>,
+    /// Every attempt, in order; the last one's answer is [`answer`](Self::answer).
+    pub attempts: Vec<Attempt>,
 }
 
 /// One case's run.
@@ -202,9 +252,21 @@ impl CaseResult {
     /// The problems, if it failed or contradicted an assumption.
     pub fn problems(&self) -> &[Problem] {
         match &self.outcome {
-            Outcome::Failed(problems) | Outcome::Contradicted(problems) => problems,
+            Outcome::Failed(problems)
+            | Outcome::Contradicted(problems)
+            | Outcome::Inconclusive(problems) => problems,
             Outcome::Passed | Outcome::Ignored(_) => &[],
         }
+    }
+
+    /// How many times its request was sent (0 for document and ignored cases).
+    pub fn attempts(&self) -> usize {
+        self.exchange.as_ref().map_or(0, |e| e.attempts.len())
+    }
+
+    /// Whether it passed only on a retry.
+    pub fn flaky(&self) -> bool {
+        self.outcome == Outcome::Passed && self.attempts() > 1
     }
 
     /// Whether it failed because the target could not be reached at all.

@@ -1,35 +1,51 @@
 //! The loop: every case against one target, concurrently, each ending in a typed
-//! [`CaseResult`]. Request cases and document cases are two plain paths.
+//! [`CaseResult`]. Request cases and document cases are two plain paths; a request goes
+//! through the run's [`Gate`] (its pace and retries) and stops starting when the run's
+//! [`Stop`] is raised.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::check::{check, check_document};
+use super::polite::{Gate, Next, Politeness, retry_after};
 use super::request::Target;
-use super::result::{CaseResult, Exchange, Outcome, Problem};
+use super::result::{Attempt, CaseResult, Exchange, GaveUp, Outcome, Problem, Throttled};
+use super::stop::Stop;
 use crate::case::{Case, CaseKind, Document, Expectation, RequestSpec};
 use crate::contract::Contract;
-use crate::http::HttpClient;
+use crate::http::{Answer, HttpClient, TransportError};
 use crate::vocab::Variable;
 
-/// Runs cases against one target: one compiled contract and one HTTP client shared by all.
+/// Runs cases against one target: one compiled contract, one HTTP client and one gate
+/// shared by all.
 pub struct Runner {
     contract: Arc<Contract>,
     target: Target,
     client: HttpClient,
+    gate: Gate,
 }
 
 impl Runner {
-    /// A runner of `target`, judging by `contract`, sending through `client`.
+    /// A runner of `target`, judging by `contract`, sending through `client`, with no rate
+    /// limit and no retry.
     pub fn new(contract: Arc<Contract>, target: Target, client: HttpClient) -> Runner {
         Runner {
             contract,
             target,
             client,
+            gate: Gate::new(Politeness::default()),
+        }
+    }
+
+    /// The same runner, keeping `politeness`.
+    pub fn polite(self, politeness: Politeness) -> Runner {
+        Runner {
+            gate: Gate::new(politeness),
+            ..self
         }
     }
 
@@ -45,22 +61,44 @@ impl Runner {
         cases: &[Arc<Case>],
         concurrency: usize,
     ) -> Vec<CaseResult> {
+        self.run_until(cases, concurrency, &Stop::new(), |_| {})
+            .await
+    }
+
+    /// Like [`run_all`](Self::run_all), calling `done` with each result as it comes, until
+    /// `stop` is raised: then no case starts and no request is sent again, the exchanges in
+    /// flight end, and the cases that had not sent anything are left out of the results.
+    pub async fn run_until(
+        self: &Arc<Self>,
+        cases: &[Arc<Case>],
+        concurrency: usize,
+        stop: &Stop,
+        mut done: impl FnMut(&CaseResult),
+    ) -> Vec<CaseResult> {
         let permits = Arc::new(Semaphore::new(concurrency.max(1)));
         let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
         let mut tasks = JoinSet::new();
         let mut index_of = HashMap::new();
         for (index, case) in cases.iter().enumerate() {
-            let (runner, permits, case) =
-                (Arc::clone(self), Arc::clone(&permits), Arc::clone(case));
+            let (runner, permits, case, stop) = (
+                Arc::clone(self),
+                Arc::clone(&permits),
+                Arc::clone(case),
+                stop.clone(),
+            );
             let task = tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                runner.run(case).await
+                let _permit = tokio::select! {
+                    permit = permits.acquire_owned() => permit,
+                    () = stop.raised() => return None,
+                };
+                runner.run_or_stop(case, &stop).await
             });
             index_of.insert(task.id(), index);
         }
         while let Some(joined) = tasks.join_next_with_id().await {
             let (id, result) = match joined {
-                Ok((id, result)) => (id, result),
+                Ok((_, None)) => continue,
+                Ok((id, Some(result))) => (id, result),
                 Err(error) => {
                     let id = error.id();
                     let why = panic_text(error.try_into_panic().ok().as_deref());
@@ -76,6 +114,7 @@ impl Runner {
                     )
                 }
             };
+            done(&result);
             results[index_of[&id]] = Some(result);
         }
         results.into_iter().flatten().collect()
@@ -83,19 +122,28 @@ impl Runner {
 
     /// Runs one case.
     pub async fn run(&self, case: Arc<Case>) -> CaseResult {
+        let id = case.id.clone();
+        self.run_or_stop(case, &Stop::new())
+            .await
+            .unwrap_or_else(|| unreachable!("{id}: a stop never raised stopped it"))
+    }
+
+    /// Runs one case; `None` when `stop` was raised before it sent anything.
+    async fn run_or_stop(&self, case: Arc<Case>, stop: &Stop) -> Option<CaseResult> {
         let started = Instant::now();
         let missing = self.missing_variables(&case);
         if !missing.is_empty() {
-            return finished(case, Outcome::Ignored(missing), None, started);
+            return Some(finished(case, Outcome::Ignored(missing), None, started));
         }
         let (outcome, exchange) = match &case.kind {
             CaseKind::Document(document) => (self.judge(document), None),
             CaseKind::Request { request, expect } => {
-                let (outcome, exchange) = self.exchange(request, expect, &case.assumes).await;
+                let (outcome, exchange) =
+                    self.exchange(request, expect, &case.assumes, stop).await?;
                 (outcome, Some(exchange))
             }
         };
-        finished(case, outcome, exchange, started)
+        Some(finished(case, outcome, exchange, started))
     }
 
     /// The variables `case` needs that the target does not provide.
@@ -115,14 +163,57 @@ impl Runner {
         }
     }
 
+    /// Sends the request of `spec` (again, as the gate allows) and judges the last answer;
+    /// `None` when `stop` was raised before anything was sent.
     async fn exchange(
         &self,
         spec: &RequestSpec,
         expect: &Expectation,
         assumes: &BTreeSet<String>,
-    ) -> (Outcome, Exchange) {
+        stop: &Stop,
+    ) -> Option<(Outcome, Exchange)> {
         let request = self.target.prepare(spec);
-        let answer = self.client.send(&request).await;
+        let mut attempts: Vec<Attempt> = Vec::new();
+        let mut gave_up = None;
+        let mut retried: Option<Result<Answer, TransportError>> = None;
+        let answer = loop {
+            if !self.gate.turn(stop).await {
+                // Stopped: a case that sent nothing did not run; one waiting to retry ends
+                // with the answer it has.
+                let answer = retried?;
+                gave_up = Some(GaveUp::Interrupted);
+                break answer;
+            }
+            let answer = self.client.send(&request).await;
+            let accepted = answer
+                .as_ref()
+                .is_ok_and(|answer| expect.status.matches(answer.status));
+            let next = self
+                .gate
+                .next(&request.method, &answer, accepted, attempts.len() + 1);
+            attempts.push(Attempt {
+                answer: answer.as_ref().map(|a| a.status).map_err(Clone::clone),
+                retry_after: answer
+                    .as_ref()
+                    .ok()
+                    .and_then(|a| retry_after(a, SystemTime::now())),
+                wait: None,
+            });
+            match next {
+                Next::Judge => break answer,
+                Next::GiveUp(why) => {
+                    gave_up = Some(why);
+                    break answer;
+                }
+                Next::Retry(wait) => {
+                    if let Some(last) = attempts.last_mut() {
+                        last.wait = Some(wait);
+                    }
+                    stop.sleep(wait).await;
+                    retried = Some(answer);
+                }
+            }
+        };
         let (problems, json) = match &answer {
             Ok(answer) => {
                 // The body is parsed once: for the checks, and for the reports (the
@@ -140,21 +231,33 @@ impl Runner {
             }
             Err(error) => (vec![Problem::Transport(error.clone())], None),
         };
-        let outcome = if problems.is_empty() {
-            Outcome::Passed
-        } else if !assumes.is_empty() && problems.iter().all(Problem::is_expectation) {
-            Outcome::Contradicted(problems)
-        } else {
-            Outcome::Failed(problems)
+        let throttled = match (&answer, gave_up) {
+            (Ok(answer), Some(gave_up)) => Some(Throttled {
+                status: answer.status,
+                gave_up,
+            }),
+            _ => None,
         };
-        (
+        // A throttled answer is still checked against the contract; the case's own
+        // expectations (its status and body) are about another answer.
+        let only_expectations = problems.iter().all(Problem::is_expectation);
+        let outcome = match throttled {
+            Some(throttled) if only_expectations => {
+                Outcome::Inconclusive(vec![Problem::Throttled(throttled)])
+            }
+            _ if problems.is_empty() => Outcome::Passed,
+            _ if !assumes.is_empty() && only_expectations => Outcome::Contradicted(problems),
+            _ => Outcome::Failed(problems),
+        };
+        Some((
             outcome,
             Exchange {
                 request,
                 answer,
                 json,
+                attempts,
             },
-        )
+        ))
     }
 }
 

@@ -117,6 +117,7 @@ impl Respond for Stub {
             &request.method,
             &target(&request.url),
             &request.headers,
+            &request.body,
             &mock::new_request_id(),
         );
         let answer = (self.tweak)(request, faithful);
@@ -241,4 +242,24 @@ impl Harness {
             HttpClient::new(timeout, 1 << 20).expect("a client"),
         )
     }
+}
+
+/// The JSON report at `path`, checked against `schemas/report/report.schema.json`.
+#[track_caller]
+pub fn checked_report(path: &Path) -> Json {
+    let report: Json = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let schema: Json = serde_json::from_slice(
+        &std::fs::read(root().join("schemas/report/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    report
 }

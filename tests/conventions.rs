@@ -1,0 +1,175 @@
+//! What users of other test runners expect of a command line: `--version`, several filters,
+//! `--help` that puts the target and reports first and hides libtest's flags that do
+//! nothing here, durations in minutes, the run's own wall time in libtest's closing line, a
+//! private CA, the proxy variables, and report paths checked before the first request.
+
+mod common;
+
+use std::time::Duration;
+
+use common::binary::{builtin_env, run, run_data};
+use common::{faithful, hostile, stub, stub_with_delay};
+
+#[tokio::test]
+async fn version_is_printed_with_either_flag() {
+    for flag in ["--version", "-V"] {
+        let run = run(&[flag], &[]).await;
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(
+            run.stdout.trim(),
+            format!("sms-conformance {}", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn several_filters_select_the_cases_any_of_them_matches() {
+    let run = run_data(&["read/", "auth/missing"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    run.assert_shows("test read/valid-call ... ok");
+    run.assert_shows("test auth/missing-token ... ok");
+    assert!(!run.stdout.contains("auth/two-tokens"), "{}", run.stdout);
+    let all = common::load_cases(&common::data_cases()).unwrap().len();
+    run.assert_shows(&format!(
+        "2 passed; 0 failed; 0 ignored; 0 measured; {} filtered out",
+        all - 2
+    ));
+}
+
+#[tokio::test]
+async fn help_puts_the_target_and_reports_first_and_hides_libtest_flags_that_do_nothing() {
+    let help = run(&["--help"], &[]).await;
+    assert_eq!(help.code, 0, "{}", help.all());
+    let text = &help.stdout;
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("`{needle}` not in the help:\n{text}"))
+    };
+    assert!(at("Target:") < at("Reports:"), "{text}");
+    assert!(at("Reports:") < at("Selection:"), "{text}");
+    assert!(at("--base-url") < at("--junit"), "{text}");
+    assert!(text.contains("Exit codes:"), "{text}");
+    let description = |flag: &str| {
+        let after = text.split(&format!("  {flag}\n")).nth(1).expect(flag);
+        after.lines().next().unwrap().trim().to_owned()
+    };
+    assert_ne!(description("--ignored"), description("--include-ignored"));
+    for hidden in ["--nocapture", "--show-output", "--bench", "-Z "] {
+        let listed = text
+            .lines()
+            .filter(|l| l.starts_with("  ") && l.trim_start().starts_with(hidden))
+            .count();
+        assert_eq!(listed, 0, "{hidden} is listed:\n{text}");
+    }
+    // Accepted all the same, as cargo test and IDEs pass them.
+    let run = run_data(
+        &[
+            "--nocapture",
+            "--show-output",
+            "-Z",
+            "unstable-options",
+            "read/",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    run.assert_shows("1 passed");
+}
+
+#[tokio::test]
+async fn a_timeout_in_minutes_is_a_timeout() {
+    let run = run_data(&["--timeout", "5m", "read/"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let bad = run_data(&["--timeout", "5x"], &[]).await;
+    assert_eq!(bad.code, 2, "{}", bad.all());
+    assert!(
+        bad.stderr.contains("the unit must be ms, s, m or h"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[tokio::test]
+async fn the_closing_line_says_the_runs_own_wall_time() {
+    let server = stub_with_delay(faithful, Some(Duration::from_millis(1100))).await;
+    let run = run_data(&["--base-url", &server.uri(), "read/"], &builtin_env()).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let seconds: f64 = run
+        .text()
+        .split("finished in ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no time in {}", run.stdout));
+    assert!(
+        seconds >= 1.0,
+        "finished in {seconds}s after a 1.1 s answer"
+    );
+}
+
+#[tokio::test]
+async fn a_report_path_that_cannot_be_written_stops_the_run_before_any_request() {
+    let server = stub(faithful).await;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder/junit.xml");
+    for flag in ["--junit", "--report-json", "--summary-md"] {
+        let args = ["--base-url", &server.uri(), flag, missing.to_str().unwrap()];
+        let run = run_data(&args, &builtin_env()).await;
+        assert_eq!(run.code, 2, "{flag}: {}", run.all());
+        assert!(
+            run.stderr.contains("cannot write") && run.stderr.contains("no-such-folder"),
+            "{flag}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn requests_go_through_the_proxy_the_environment_names_unless_no_proxy_says_otherwise() {
+    // A proxy that records the first line of what it is asked, and answers nothing useful.
+    let (lines, proxy) = {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let seen = std::sync::Arc::clone(&lines);
+        let url = hostile::raw_server(move |mut stream| {
+            let seen = std::sync::Arc::clone(&seen);
+            async move {
+                let mut buffer = vec![0u8; 4096];
+                let n = tokio::io::AsyncReadExt::read(&mut stream, &mut buffer)
+                    .await
+                    .unwrap_or(0);
+                let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                seen.lock()
+                    .unwrap()
+                    .push(text.lines().next().unwrap_or("").to_owned());
+            }
+        })
+        .await;
+        (lines, url)
+    };
+    let mut env = builtin_env();
+    env.push(("HTTPS_PROXY", proxy.clone()));
+    let target = "https://sms.example.invalid";
+    let run = run_data(&["--base-url", target, "--retries", "0", "read/"], &env).await;
+    assert_ne!(run.code, 0, "{}", run.all());
+    let seen = lines.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("CONNECT sms.example.invalid:443")),
+        "{seen:?}"
+    );
+
+    let server = stub(faithful).await;
+    let mut env = builtin_env();
+    env.push(("HTTP_PROXY", proxy.clone()));
+    env.push(("NO_PROXY", "127.0.0.1".to_owned()));
+    let before = lines.lock().unwrap().len();
+    let run = run_data(&["--base-url", &server.uri(), "read/"], &env).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        lines.lock().unwrap().len(),
+        before,
+        "NO_PROXY must bypass the proxy"
+    );
+}
