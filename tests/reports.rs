@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use base64::Engine;
-use common::binary::{Run, builtin_env, run_data};
+use common::binary::{Run, builtin_env, run_data, run_with_every_output};
 use common::{edit_json, faithful, stub};
 use quick_xml::events::Event;
 use serde_json::{Value as Json, json};
@@ -319,69 +319,38 @@ fn leaky(request: &Request, answer: MockAnswer) -> MockAnswer {
     answer
 }
 
-/// A secret and the forms it could leak in.
-fn forms(secret: &str) -> Vec<String> {
-    let engine = base64::engine::general_purpose::STANDARD;
-    vec![
-        secret.to_owned(),
-        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-            .to_string(),
-        json!(secret).to_string().trim_matches('"').to_owned(),
-        engine.encode(secret).trim_end_matches('=').to_owned(),
-        engine.encode(format!("Bearer {secret}"))[12..]
-            .trim_end_matches('=')
-            .to_owned(),
-    ]
-}
-
 #[tokio::test]
 async fn no_secret_in_any_form_reaches_any_output() {
     let server = stub(leaky).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (junit, json_path) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
-    let args = [
-        "--base-url",
-        &server.uri(),
-        "--verbose",
-        "--junit",
-        junit.to_str().unwrap(),
-        "--report-json",
-        json_path.to_str().unwrap(),
-    ];
-    let output = run_data(&args, &builtin_env()).await;
-    assert_eq!(output.code, 101);
-    let stderr = output.stderr.clone();
+    let outputs = run_with_every_output(
+        &[
+            "--cases",
+            common::data_cases().to_str().unwrap(),
+            "--base-url",
+            &server.uri(),
+        ],
+        &builtin_env(),
+    )
+    .await;
+    assert_eq!(outputs.run.code, 101);
     assert!(
-        stderr.contains("=== read/valid-call"),
-        "--verbose prints exchanges: {stderr}"
+        outputs.get("stderr").contains("=== read/valid-call"),
+        "--verbose prints exchanges: {}",
+        outputs.get("stderr")
     );
-    let outputs = [
-        ("stdout", output.stdout.clone()),
-        ("stderr", stderr),
-        ("junit", std::fs::read_to_string(&junit).unwrap()),
-        ("json", std::fs::read_to_string(&json_path).unwrap()),
-    ];
     let fixture = Fixture::builtin();
     let secrets = [
         common::builtin_token("token"),
         common::builtin_token("forbidden_token"),
         fixture.tasks[0].passphrase.clone(),
     ];
-    let mut leaks = Vec::new();
-    for secret in &secrets {
-        for form in forms(secret) {
-            for (name, text) in &outputs {
-                if text.contains(&form) {
-                    leaks.push(format!("{form} in {name}"));
-                }
-            }
-        }
-    }
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let leaks = common::leaks(&outputs.named, &secrets);
     assert!(leaks.is_empty(), "{leaks:#?}");
+    let stdout = outputs.get("stdout");
     assert!(
-        outputs[0].1.contains("hint") && outputs[0].1.contains("passphrase is ********"),
-        "{}",
-        outputs[0].1
+        stdout.contains("hint") && stdout.contains("passphrase is ********"),
+        "{stdout}"
     );
 }
 

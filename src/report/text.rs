@@ -1,13 +1,14 @@
 //! The one place results become text: failure messages, exchanges, ignored reasons and dry
 //! runs, for the terminal and inside the JUnit and JSON reports. Every text passes through
-//! the run's [`Redactor`]; a value that is shortened is masked before it is cut, so no cut
-//! can leave part of a secret behind.
+//! the run's [`Redactor`]: header values and URLs as whole values, the rest as text. A value
+//! that is shortened is masked before it is cut, so no cut can leave part of a secret
+//! behind. The body of an answer that may hold a secret is shown only when it is JSON.
 
 use std::fmt::Write;
 
 use crate::case::{Case, CaseKind, Document};
 use crate::contract::Violation;
-use crate::http::{Answer, PreparedRequest, TransportError};
+use crate::http::PreparedRequest;
 use crate::redact::{self, Redactor};
 use crate::runner::{
     CaseResult, Check, Exchange, Mismatch, Outcome, Problem, TOKEN_HEADER, Verdict,
@@ -40,11 +41,15 @@ pub struct Renderer<'a> {
 
 impl<'a> Renderer<'a> {
     /// A renderer that masks with `redactor`, once it has learned the passphrases in every
-    /// answer of `results`.
+    /// answer of `results`: from the JSON, or from the text of a body that is not JSON.
     pub fn new(redactor: &'a Redactor, results: &[CaseResult]) -> Renderer<'a> {
         for exchange in results.iter().filter_map(|r| r.exchange.as_ref()) {
-            if let Some(json) = &exchange.json {
-                redactor.learn_passphrases(json);
+            match (&exchange.json, &exchange.answer) {
+                (Ok(json), _) => redactor.learn_passphrases(json),
+                (Err(_), Ok(answer)) => {
+                    redactor.learn_passphrases_in_text(&String::from_utf8_lossy(&answer.body));
+                }
+                (Err(_), Err(_)) => {}
             }
         }
         Renderer { redactor }
@@ -123,8 +128,32 @@ impl<'a> Renderer<'a> {
     /// What was sent and what came back, as `sent:` and `got:` lines, masked.
     pub fn exchange(&self, exchange: &Exchange) -> String {
         let mut out = self.sent(&exchange.request);
-        out.push_str(&self.got(&exchange.answer, exchange.json.as_ref()));
+        out.push_str(&self.got(exchange));
         self.mask(&out)
+    }
+
+    /// A URL as shown: its user, password, path segments, query keys and values masked as
+    /// whole values, then as text.
+    pub fn url(&self, url: &str) -> String {
+        self.redactor.redact_url(url)
+    }
+
+    /// A header value as shown: a credential's by name, any other masked as a whole value
+    /// and as text, then shortened when long.
+    pub fn header(&self, name: &str, value: &str) -> String {
+        if value.is_empty() {
+            return "(empty)".to_owned();
+        }
+        if redact::is_secret_header(name) {
+            return redact::header_value(name, value);
+        }
+        let chars = value.chars().count();
+        let masked = self.redactor.redact_value(value);
+        if masked.chars().count() <= VALUE_EXCERPT {
+            return masked;
+        }
+        let head: String = masked.chars().take(VALUE_EXCERPT).collect();
+        format!("{head}… ({chars} chars)")
     }
 
     /// What `case` would do against a target that sends `request` (none for document
@@ -162,7 +191,10 @@ impl<'a> Renderer<'a> {
             Problem::ContentType {
                 got: Some(got),
                 expected,
-            } => format!("Content-Type is `{got}`, expected {expected}"),
+            } => format!(
+                "Content-Type is `{}`, expected {expected}",
+                self.header("content-type", got)
+            ),
             Problem::ContentType {
                 got: None,
                 expected,
@@ -185,7 +217,7 @@ impl<'a> Renderer<'a> {
 
     /// What was sent, as `sent:` lines.
     fn sent(&self, request: &PreparedRequest) -> String {
-        let mut out = format!("sent: {} {}\n", request.method, request.url);
+        let mut out = format!("sent: {} {}\n", request.method, self.url(&request.url));
         if !request
             .headers
             .iter()
@@ -199,13 +231,9 @@ impl<'a> Renderer<'a> {
         out
     }
 
-    /// What came back, as `got:` lines; `json` is the body already parsed, if it is JSON.
-    fn got(
-        &self,
-        answer: &Result<Answer, TransportError>,
-        json: Option<&serde_json::Value>,
-    ) -> String {
-        let Ok(answer) = answer else {
+    /// What came back, as `got:` lines.
+    fn got(&self, exchange: &Exchange) -> String {
+        let Ok(answer) = &exchange.answer else {
             return "got:  nothing usable\n".to_owned();
         };
         let mut out = format!("got:  {} with {} bytes\n", answer.status, answer.body.len());
@@ -213,28 +241,26 @@ impl<'a> Renderer<'a> {
             let value = value.to_str().unwrap_or("(not text)");
             let _ = writeln!(out, "      {name}: {}", self.header(name.as_str(), value));
         }
-        if !answer.body.is_empty() {
-            let _ = writeln!(out, "      body: {}", self.excerpt(json, &answer.body));
+        if answer.body.is_empty() {
+            return out;
         }
+        let body = match &exchange.json {
+            Ok(json) => self.excerpt(Some(json), &answer.body),
+            Err(why) if exchange.may_hold_secrets() => {
+                let media_type = answer
+                    .header("content-type")
+                    .map_or("no Content-Type".to_owned(), |t| {
+                        self.header("content-type", t)
+                    });
+                format!(
+                    "not shown, as it may hold a secret and is not JSON ({why}): {} bytes of {media_type}",
+                    answer.body.len()
+                )
+            }
+            Err(_) => self.excerpt(None, &answer.body),
+        };
+        let _ = writeln!(out, "      body: {body}");
         out
-    }
-
-    /// A header value as shown: credentials masked by name, any other secret masked by
-    /// value, then long values shortened.
-    fn header(&self, name: &str, value: &str) -> String {
-        if value.is_empty() {
-            return "(empty)".to_owned();
-        }
-        if redact::is_secret_header(name) {
-            return redact::header_value(name, value);
-        }
-        let chars = value.chars().count();
-        let masked = self.mask(value);
-        if masked.chars().count() <= VALUE_EXCERPT {
-            return masked;
-        }
-        let head: String = masked.chars().take(VALUE_EXCERPT).collect();
-        format!("{head}… ({chars} chars)")
     }
 
     /// The start of a body, as text: its JSON (`json`, passphrases masked by key) or else its

@@ -117,12 +117,17 @@ impl Runner {
 
     async fn exchange(&self, spec: &RequestSpec, expect: &Expectation) -> (Outcome, Exchange) {
         let request = self.target.prepare(spec);
+        let carried_token = self
+            .target
+            .variables
+            .get(Variable::Token)
+            .is_some_and(|token| request.headers.iter().any(|(_, v)| v.contains(token)));
         let answer = self.client.send(&request).await;
         let (problems, json) = match &answer {
             Ok(answer) => {
                 // The body is parsed once: for the checks, and for the reports (the
                 // passphrases they mask, and the excerpt they show).
-                let json = serde_json::from_slice(&answer.body);
+                let json = serde_json::from_slice(&answer.body).map_err(|e| e.to_string());
                 let problems = check(
                     &self.contract,
                     expect,
@@ -131,9 +136,12 @@ impl Runner {
                     answer,
                     &json,
                 );
-                (problems, json.ok())
+                (problems, json)
             }
-            Err(error) => (vec![Problem::Transport(error.clone())], None),
+            Err(error) => (
+                vec![Problem::Transport(error.clone())],
+                Err(error.to_string()),
+            ),
         };
         let outcome = if problems.is_empty() {
             Outcome::Passed
@@ -144,6 +152,7 @@ impl Runner {
             outcome,
             Exchange {
                 request,
+                carried_token,
                 answer,
                 json,
             },

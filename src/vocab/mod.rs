@@ -1,13 +1,15 @@
-//! The words every part shares: JSON pointers, statuses, header names and the target's
-//! variables. Cases, the contract, the mock and the runner all import this module; it
-//! imports none of them.
+//! The words every part shares: JSON pointers, statuses, header names, the encoding of a
+//! path segment and the target's variables. Cases, the contract, the mock, the runner and
+//! the redactor all import this module; it imports none of them.
 
 mod header;
+mod path;
 mod pointer;
 mod status;
 mod variable;
 
 pub use header::HeaderName;
+pub use path::PATH_SEGMENT;
 pub use pointer::{ANY_INDEX, JsonPointer};
 pub use status::{StatusPattern, StatusSet};
 pub use variable::{Variable, Variables};

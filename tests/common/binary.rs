@@ -81,6 +81,45 @@ pub async fn run_data(args: &[&str], env: &[(&str, String)]) -> Run {
     run(&args, env).await
 }
 
+/// A run with `--verbose`, `--junit` and `--report-json`, and what each output holds.
+pub struct Outputs {
+    /// The run, with its standard output and error.
+    pub run: Run,
+    /// Every output by name: stdout, stderr, the JUnit and JSON reports.
+    pub named: Vec<(&'static str, String)>,
+}
+
+impl Outputs {
+    /// The output called `name`.
+    #[track_caller]
+    pub fn get(&self, name: &str) -> &str {
+        let found = self.named.iter().find(|(n, _)| *n == name);
+        &found.unwrap_or_else(|| panic!("no output {name}")).1
+    }
+}
+
+/// Runs the binary with `args`, `--verbose` and both reports (in a temporary folder).
+pub async fn run_with_every_output(args: &[&str], env: &[(&str, String)]) -> Outputs {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let reports = [
+        "--verbose",
+        "--junit",
+        junit.to_str().expect("a UTF-8 path"),
+        "--report-json",
+        json.to_str().expect("a UTF-8 path"),
+    ];
+    let run = run(&[args, &reports[..]].concat(), env).await;
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
+    let named = vec![
+        ("stdout", run.stdout.clone()),
+        ("stderr", run.stderr.clone()),
+        ("junit", read(&junit)),
+        ("json", read(&json)),
+    ];
+    Outputs { run, named }
+}
+
 /// The built-in fixture's variables as a live target's environment.
 pub fn builtin_env() -> Vec<(&'static str, String)> {
     vec![
