@@ -368,3 +368,47 @@ fn the_report_schema_names_every_check_and_no_other() {
         .collect();
     assert_eq!(*listed, Json::Array(checks));
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_replaced_report_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    std::fs::write(&junit, "old contents").unwrap();
+    std::fs::set_permissions(&junit, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let output = run_data(&["--junit", junit.to_str().unwrap(), "read/"], &[]).await;
+    assert_eq!(output.code, 0, "{}", output.all());
+    let mode = std::fs::metadata(&junit).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+}
+
+/// With the file size limit at 0 (and SIGXFSZ ignored, so that a write over it fails
+/// with EFBIG), a report cannot be written whole: the run says so, exits 2, and leaves no
+/// temporary file behind.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_report_that_cannot_be_written_whole_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let binary = env!("CARGO_BIN_EXE_sms-conformance");
+    let cases = common::data_cases();
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 0; exec '{binary}' --cases '{}' --junit '{}'",
+        cases.display(),
+        junit.display()
+    );
+    let output = tokio::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write"), "{stderr}");
+    let entries: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(entries.is_empty(), "{entries:?}");
+}
