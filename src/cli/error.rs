@@ -45,6 +45,17 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// The reader of the output went away (`| head`): not an error worth a message.
+    #[error("the reader of the output went away")]
+    ClosedPipe,
+    /// Standard output or error could not be written (a full device).
+    #[error("cannot write {stream}: {source}")]
+    Output {
+        /// Which.
+        stream: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A part of the command could not start (the runtime, the mock, the HTTP client).
     #[error("cannot {what}: {why}")]
     Start {
@@ -58,7 +69,10 @@ pub enum Error {
 impl Error {
     /// The process's exit code for this error.
     pub fn exit_code(&self) -> u8 {
-        EXIT_BAD_INPUT
+        match self {
+            Error::ClosedPipe => EXIT_BROKEN_PIPE,
+            _ => EXIT_BAD_INPUT,
+        }
     }
 
     /// A part that could not start.

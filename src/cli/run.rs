@@ -1,5 +1,5 @@
-//! A run of the cases: load, build the target, run every selected case, then show the
-//! masked results through libtest-mimic, write the reports, and pick the exit code.
+//! A run of the cases: load, build the target, run every selected case, then write the
+//! reports, show the masked results through libtest-mimic, and pick the exit code.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,7 +10,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 
 use super::args::RunArgs;
 use super::error::{EXIT_FAILED, EXIT_UNREACHABLE, Error};
-use super::{load_suite, runtime, target};
+use super::{load_suite, output, runtime, target};
 use crate::case::{Case, CaseKind};
 use crate::http::HttpClient;
 use crate::redact::Redactor;
@@ -26,16 +26,13 @@ pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error
         Error::Files(errors) => Error::NothingSent(errors),
         other => other,
     })?;
-    let mut libtest = args.libtest.clone();
-    if libtest.color.is_none() && std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        libtest.color = Some(libtest_mimic::ColorSetting::Never);
-    }
+    let libtest = &args.libtest;
     if libtest.list {
         let listing = cases
             .iter()
             .map(|c| trial(c, || Ok(Completion::Completed)))
             .collect();
-        return Ok(libtest_mimic::run(&libtest, listing).exit_code());
+        return Ok(output::libtest(libtest, listing)?.exit_code());
     }
     let runtime = runtime()?;
     let target = target::build(args, &runtime, redactor)?;
@@ -56,7 +53,10 @@ pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error
                 CaseKind::Document(_) => None,
             };
             let missing = runner.missing_variables(case);
-            println!("{}", renderer.plan(case, request.as_ref(), &missing));
+            output::print(&format!(
+                "{}\n",
+                renderer.plan(case, request.as_ref(), &missing)
+            ))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -75,12 +75,18 @@ pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error
     if args.verbose {
         for result in &run.results {
             if let Some(exchange) = &result.exchange {
-                eprintln!("=== {}\n{}", result.case.id, renderer.exchange(exchange));
+                output::eprint(&format!(
+                    "=== {}\n{}\n",
+                    result.case.id,
+                    renderer.exchange(exchange)
+                ))?;
             }
         }
     }
-    let conclusion = libtest_mimic::run(&libtest, trials(&cases, &run.results, &renderer));
-    write_reports(args, &run, &renderer)?;
+    // The reports first: a reader of the terminal that goes away does not cost them.
+    let reports = write_reports(args, &run, &renderer);
+    let conclusion = output::libtest(libtest, trials(&cases, &run.results, &renderer))?;
+    reports?;
     Ok(exit_code(conclusion.has_failed(), &run.results))
 }
 
