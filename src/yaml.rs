@@ -1,6 +1,7 @@
 //! One YAML reader for every file the project reads (cases, the manifest, fixtures), so that
 //! every broken file is reported the same way: file, line, column, what is wrong.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -56,29 +57,97 @@ impl fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
-/// Every `*.yaml` / `*.yml` file under `dir`, hidden ones aside, in no particular order.
-pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, FileError> {
-    let mut files = Vec::new();
-    collect(dir, &mut files).map_err(|e| FileError::whole(dir, e.to_string()))?;
-    Ok(files)
+/// Every `*.yaml` / `*.yml` file under `dir`, hidden ones aside, sorted. Symbolic links are
+/// followed, but each real folder is walked once (a link back up is no loop). A case file
+/// that is not a regular file (a FIFO, which would block the read forever, a socket, a
+/// device) is refused, each with its own error.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, Vec<FileError>> {
+    let mut walk = Walk::default();
+    walk.folder(dir);
+    if walk.errors.is_empty() {
+        walk.files.sort();
+        Ok(walk.files)
+    } else {
+        Err(walk.errors)
+    }
 }
 
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden {
-            continue;
+/// What [`files_under`] has found so far.
+#[derive(Default)]
+struct Walk {
+    /// The real (canonical) folders walked.
+    seen: HashSet<PathBuf>,
+    files: Vec<PathBuf>,
+    errors: Vec<FileError>,
+}
+
+impl Walk {
+    fn folder(&mut self, dir: &Path) {
+        let fail = |e: std::io::Error| FileError::whole(dir, e.to_string());
+        match dir.canonicalize() {
+            Ok(real) => {
+                if !self.seen.insert(real) {
+                    return;
+                }
+            }
+            Err(e) => return self.errors.push(fail(e)),
         }
-        if path.is_dir() {
-            collect(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            files.push(path);
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => return self.errors.push(fail(e)),
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => paths.push(entry.path()),
+                Err(e) => self.errors.push(fail(e)),
+            }
+        }
+        paths.sort();
+        for path in paths {
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if !hidden {
+                self.entry(path);
+            }
         }
     }
-    Ok(())
+
+    fn entry(&mut self, path: PathBuf) {
+        // Through symbolic links: a link to a case file is a case file.
+        let file_type = std::fs::metadata(&path).map(|m| m.file_type());
+        if file_type.as_ref().is_ok_and(std::fs::FileType::is_dir) {
+            return self.folder(&path);
+        }
+        if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            return;
+        }
+        match file_type.map(|t| special_kind(&t)) {
+            Ok(Some(kind)) => self.errors.push(FileError::whole(
+                &path,
+                format!("not a regular file ({kind}): only case files are read here"),
+            )),
+            // A link to nothing is reported when it is read.
+            Ok(None) | Err(_) => self.files.push(path),
+        }
+    }
+}
+
+/// What a file that is not a regular file is, if it is not.
+fn special_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_file() {
+        None
+    } else if file_type.is_fifo() {
+        Some("a FIFO")
+    } else if file_type.is_socket() {
+        Some("a socket")
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        Some("a device")
+    } else {
+        Some("not a file")
+    }
 }
 
 /// Reads and parses `file`.

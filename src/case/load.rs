@@ -96,8 +96,7 @@ pub fn load_dir(
     dir: &Path,
     is_schema: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
-    let mut files = yaml::files_under(dir).map_err(|e| vec![e])?;
-    files.sort();
+    let files = yaml::files_under(dir)?;
     let mut cases = Vec::new();
     let mut errors = Vec::new();
     for file in files {
