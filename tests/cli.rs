@@ -365,3 +365,26 @@ async fn a_full_device_is_an_error_with_exit_2(#[case] args: &[&str]) {
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+#[rstest::rstest]
+#[case::a_timeout_past_u64(&["--timeout", "99999999999999999999"])]
+#[case::a_timeout_over_a_day(&["--timeout", "86401s"])]
+#[case::a_timeout_of_zero(&["--timeout", "0"])]
+#[case::a_body_cap_past_usize(&["--max-body", "99999999999999999999"])]
+#[case::a_body_cap_of_zero(&["--max-body", "0"])]
+#[case::a_body_cap_over_a_gib(&["--max-body", "1073741825"])]
+#[case::threads_past_usize(&["--test-threads", "99999999999999999999"])]
+#[case::no_threads(&["--test-threads", "0"])]
+#[case::a_hundred_million_threads(&["--test-threads", "100000000"])]
+#[tokio::test]
+async fn a_number_out_of_range_is_a_usage_error(#[case] flag: &[&str]) {
+    let args = [&["--cases", DATA_CASES][..], flag].concat();
+    let bound = std::time::Duration::from_secs(60);
+    let run = tokio::time::timeout(bound, run(&args, &[]))
+        .await
+        .expect("the binary hangs");
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.starts_with("error"), "{}", run.stderr);
+    assert!(run.stderr.contains(flag[0]), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}

@@ -5,7 +5,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand};
+
+/// The longest `--timeout`: a day.
+pub(super) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+/// The largest `--max-body`: 1 GiB (every body is held in memory).
+pub(super) const MAX_BODY_CAP: u64 = 1 << 30;
+/// The most cases run at once (`--test-threads`): libtest-mimic starts a thread for each.
+pub(super) const MAX_THREADS: usize = 256;
 
 /// The top-level command line.
 #[derive(Debug, Parser)]
@@ -80,11 +88,17 @@ pub(super) struct RunArgs {
     /// The embedded mock's fixture (its tasks and tokens) instead of the built-in one.
     #[arg(long, value_name = "FILE", conflicts_with = "base_url")]
     pub fixture: Option<PathBuf>,
-    /// The time limit of each exchange: `10s`, `500ms`, or seconds.
+    /// The time limit of each exchange: `10s`, `500ms`, or seconds (more than 0, at most a
+    /// day).
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
-    /// The most body bytes read from one answer.
-    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    /// The most body bytes read from one answer (1 to 1 GiB).
+    #[arg(
+        long,
+        default_value_t = 1 << 20,
+        value_name = "BYTES",
+        value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_BODY_CAP)
+    )]
     pub max_body: usize,
     /// Write a JUnit XML report here (replaced atomically).
     #[arg(long, value_name = "PATH")]
@@ -127,8 +141,11 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => value / 1000.0,
         _ => return Err(format!("`{text}`: the unit must be s or ms")),
     };
-    if seconds <= 0.0 || !seconds.is_finite() {
-        return Err(format!("`{text}` must be more than zero"));
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(duration) if !duration.is_zero() && duration <= MAX_TIMEOUT => Ok(duration),
+        _ => Err(format!(
+            "`{text}` must be more than zero and at most {}s (a day)",
+            MAX_TIMEOUT.as_secs()
+        )),
     }
-    Ok(Duration::from_secs_f64(seconds))
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use libtest_mimic::{Completion, Failed, Trial};
 
-use super::args::RunArgs;
+use super::args::{MAX_THREADS, RunArgs};
 use super::error::{EXIT_FAILED, EXIT_UNREACHABLE, Error};
 use super::{load_suite, output, runtime, target};
 use crate::case::{Case, CaseKind};
@@ -27,6 +27,14 @@ pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error
         other => other,
     })?;
     let libtest = &args.libtest;
+    if libtest
+        .test_threads
+        .is_some_and(|threads| !(1..=MAX_THREADS).contains(&threads))
+    {
+        return Err(Error::Usage(format!(
+            "--test-threads must be 1 to {MAX_THREADS}"
+        )));
+    }
     if libtest.list {
         let listing = cases
             .iter()
