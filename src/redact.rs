@@ -316,17 +316,21 @@ pub fn mask_json(json: &mut Json) {
     }
 }
 
-/// The forms a secret takes in output: itself; JSON-escaped; percent-encoded in each of
+/// The forms a secret takes in output: itself; JSON-escaped, once or twice; percent-encoded in each of
 /// [`PERCENT_ENCODINGS`], in upper- and lower-case hex, and as a form (`+` for a space);
 /// and the parts of its base64 and base64url encodings that do not depend on the bytes
 /// around it.
 fn derived_forms(secret: &str) -> Vec<String> {
+    let json_escaped = |text: &str| {
+        let quoted = Json::String(text.to_owned()).to_string();
+        quoted[1..quoted.len() - 1].to_owned()
+    };
+    let escaped = json_escaped(secret);
     let mut forms = vec![
         secret.to_owned(),
-        Json::String(secret.to_owned())
-            .to_string()
-            .trim_matches('"')
-            .to_owned(),
+        // JSON in a JSON string (an upstream's error quoted whole) escapes it twice.
+        json_escaped(&escaped),
+        escaped,
     ];
     for set in PERCENT_ENCODINGS {
         let upper = utf8_percent_encode(secret, set).to_string();
@@ -447,6 +451,17 @@ mod tests {
         assert_eq!(
             redactor.redact(text),
             "a ******** b ******** c ******** d ******** e ******** f ******** g ********"
+        );
+    }
+
+    #[test]
+    fn masks_a_secret_escaped_for_json_quoted_in_json() {
+        let redactor = Redactor::new([r#"quote"and\back"#]);
+        let upstream = serde_json::json!({"token": r#"quote"and\back"#}).to_string();
+        let nested = serde_json::json!({ "upstream": upstream });
+        assert_eq!(
+            redactor.redact(&nested.to_string()),
+            r#"{"upstream":"{\"token\":\"********\"}"}"#
         );
     }
 

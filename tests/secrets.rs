@@ -234,10 +234,9 @@ fn short_passphrase_server(
 /// string, escaped) or a header value.
 fn shown_as_a_value(text: &str, secret: &str) -> bool {
     let quoted = serde_json::Value::String(secret.to_owned()).to_string();
-    let escaped = serde_json::Value::String(quoted.clone()).to_string();
-    let escaped = escaped.trim_matches('"');
+    let escaped = common::json_escaped(&quoted);
     text.contains(&quoted)
-        || text.contains(escaped)
+        || text.contains(&escaped)
         || text
             .lines()
             .any(|line| line.ends_with(&format!(": {secret}")))

@@ -205,7 +205,7 @@ impl<'a> Renderer<'a> {
                 format!("the body breaks the contract:{}", listed(violations))
             }
             Problem::Body { pointer, mismatch } => {
-                format!("{}: {}", place(pointer), mismatch_text(mismatch))
+                format!("{}: {}", place(pointer), self.mismatch_text(mismatch))
             }
             Problem::Transport(error) => error.to_string(),
             Problem::Verdict(verdict) => verdict_text(case, verdict),
@@ -263,15 +263,43 @@ impl<'a> Renderer<'a> {
         out
     }
 
+    /// JSON as text, passphrases masked by key (the text is masked by value where it is
+    /// used).
+    fn json(&self, json: &serde_json::Value) -> String {
+        let mut json = json.clone();
+        redact::mask_json(&mut json);
+        json.to_string()
+    }
+
+    fn mismatch_text(&self, mismatch: &Mismatch) -> String {
+        match mismatch {
+            Mismatch::Missing => "missing".to_owned(),
+            Mismatch::Present => "present, expected absent".to_owned(),
+            Mismatch::Unprovided => "the target lacks a variable this check needs".to_owned(),
+            Mismatch::MissingExpected(expected) => {
+                format!("missing, expected {}", self.json(expected))
+            }
+            Mismatch::NotEqual { got, expected } => {
+                format!("{}, expected {}", self.json(got), self.json(expected))
+            }
+            Mismatch::Differs {
+                other,
+                got,
+                other_value,
+            } => format!(
+                "{} differs from {} at {}",
+                self.json(got),
+                self.json(other_value),
+                place(other)
+            ),
+        }
+    }
+
     /// The start of a body, as text: its JSON (`json`, passphrases masked by key) or else its
     /// raw bytes; masked, then control characters escaped, then cut.
     fn excerpt(&self, json: Option<&serde_json::Value>, raw: &[u8]) -> String {
         let text = match json {
-            Some(json) => {
-                let mut json = json.clone();
-                redact::mask_json(&mut json);
-                json.to_string()
-            }
+            Some(json) => self.json(json),
             None => String::from_utf8_lossy(raw).into_owned(),
         };
         let text = self.mask(&text);
@@ -315,21 +343,6 @@ fn place(pointer: &JsonPointer) -> &str {
         "(the whole body)"
     } else {
         pointer.as_str()
-    }
-}
-
-fn mismatch_text(mismatch: &Mismatch) -> String {
-    match mismatch {
-        Mismatch::Missing => "missing".to_owned(),
-        Mismatch::Present => "present, expected absent".to_owned(),
-        Mismatch::Unprovided => "the target lacks a variable this check needs".to_owned(),
-        Mismatch::MissingExpected(expected) => format!("missing, expected {expected}"),
-        Mismatch::NotEqual { got, expected } => format!("{got}, expected {expected}"),
-        Mismatch::Differs {
-            other,
-            got,
-            other_value,
-        } => format!("{got} differs from {other_value} at {}", place(other)),
     }
 }
 

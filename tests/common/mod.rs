@@ -54,13 +54,7 @@ pub fn secret_forms(secret: &str) -> Vec<String> {
     let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
     let uri_component = |b: u8| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b);
     let form = |b: u8| b.is_ascii_alphanumeric() || b"*-._".contains(&b);
-    let mut forms = vec![
-        secret.to_owned(),
-        Json::String(secret.to_owned())
-            .to_string()
-            .trim_matches('"')
-            .to_owned(),
-    ];
+    let mut forms = vec![secret.to_owned(), json_escaped(secret)];
     for lower in [false, true] {
         forms.push(percent(secret, |b| b.is_ascii_alphanumeric(), lower, false));
         forms.push(percent(secret, unreserved, lower, false));
@@ -85,6 +79,12 @@ pub fn secret_forms(secret: &str) -> Vec<String> {
     forms.sort();
     forms.dedup();
     forms
+}
+
+/// `text` as it stands between the quotes of a JSON string.
+pub fn json_escaped(text: &str) -> String {
+    let quoted = Json::String(text.to_owned()).to_string();
+    quoted[1..quoted.len() - 1].to_owned()
 }
 
 /// `text` percent-encoded, `keep` saying which bytes stay as they are; lower-case hex when
