@@ -97,7 +97,10 @@ pub fn differences(cases_dir: &Path, files: &Generated) -> std::io::Result<Vec<D
     let mut on_disk = Vec::new();
     let root = cases_dir.join(GENERATED_DIR);
     if root.is_dir() {
-        on_disk = crate::yaml::files_under(&root).map_err(std::io::Error::other)?;
+        on_disk = crate::yaml::files_under(&root).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            std::io::Error::other(lines.join("\n"))
+        })?;
     }
     let mut found = Vec::new();
     for path in &on_disk {

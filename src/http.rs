@@ -178,9 +178,12 @@ impl HttpClient {
             })?;
             builder = builder.header(name.as_str(), value);
         }
-        let mut response = builder.send().await.map_err(|e| match self.classify(&e) {
-            TransportError::Failed(why) if closed_before_answer(&e) => TransportError::Dropped(why),
-            other => other,
+        let mut response = builder.send().await.map_err(|e| {
+            let dropped = closed_before_answer(&e);
+            match self.classify(e) {
+                TransportError::Failed(why) if dropped => TransportError::Dropped(why),
+                other => other,
+            }
         })?;
         if response
             .content_length()
@@ -198,7 +201,7 @@ impl HttpClient {
             return Err(TransportError::HeadersTooLarge(header_bytes));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
             if body.len() + chunk.len() > self.body_cap {
                 return Err(TransportError::BodyTooLarge { cap: self.body_cap });
             }
@@ -211,7 +214,10 @@ impl HttpClient {
         })
     }
 
-    fn classify(&self, error: &reqwest::Error) -> TransportError {
+    /// What went wrong, without the URL reqwest puts in its messages: the `sent:` line shows
+    /// it, masked as a URL.
+    fn classify(&self, error: reqwest::Error) -> TransportError {
+        let error = &error.without_url();
         if error.is_timeout() {
             TransportError::Timeout(self.timeout)
         } else if error.is_builder() {

@@ -1,6 +1,7 @@
 //! One YAML reader for every file the project reads (cases, the manifest, fixtures), so that
 //! every broken file is reported the same way: file, line, column, what is wrong.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -56,29 +57,97 @@ impl fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
-/// Every `*.yaml` / `*.yml` file under `dir`, hidden ones aside, in no particular order.
-pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, FileError> {
-    let mut files = Vec::new();
-    collect(dir, &mut files).map_err(|e| FileError::whole(dir, e.to_string()))?;
-    Ok(files)
+/// Every `*.yaml` / `*.yml` file under `dir`, hidden ones aside, sorted. Symbolic links are
+/// followed, but each real folder is walked once (a link back up is no loop). A case file
+/// that is not a regular file (a FIFO, which would block the read forever, a socket, a
+/// device) is refused, each with its own error.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, Vec<FileError>> {
+    let mut walk = Walk::default();
+    walk.folder(dir);
+    if walk.errors.is_empty() {
+        walk.files.sort();
+        Ok(walk.files)
+    } else {
+        Err(walk.errors)
+    }
 }
 
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden {
-            continue;
+/// What [`files_under`] has found so far.
+#[derive(Default)]
+struct Walk {
+    /// The real (canonical) folders walked.
+    seen: HashSet<PathBuf>,
+    files: Vec<PathBuf>,
+    errors: Vec<FileError>,
+}
+
+impl Walk {
+    fn folder(&mut self, dir: &Path) {
+        let fail = |e: std::io::Error| FileError::whole(dir, e.to_string());
+        match dir.canonicalize() {
+            Ok(real) => {
+                if !self.seen.insert(real) {
+                    return;
+                }
+            }
+            Err(e) => return self.errors.push(fail(e)),
         }
-        if path.is_dir() {
-            collect(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            files.push(path);
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => return self.errors.push(fail(e)),
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => paths.push(entry.path()),
+                Err(e) => self.errors.push(fail(e)),
+            }
+        }
+        paths.sort();
+        for path in paths {
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if !hidden {
+                self.entry(path);
+            }
         }
     }
-    Ok(())
+
+    fn entry(&mut self, path: PathBuf) {
+        // Through symbolic links: a link to a case file is a case file.
+        let file_type = std::fs::metadata(&path).map(|m| m.file_type());
+        if file_type.as_ref().is_ok_and(std::fs::FileType::is_dir) {
+            return self.folder(&path);
+        }
+        if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            return;
+        }
+        match file_type.map(|t| special_kind(&t)) {
+            Ok(Some(kind)) => self.errors.push(FileError::whole(
+                &path,
+                format!("not a regular file ({kind}): only case files are read here"),
+            )),
+            // A link to nothing is reported when it is read.
+            Ok(None) | Err(_) => self.files.push(path),
+        }
+    }
+}
+
+/// What a file that is not a regular file is, if it is not.
+fn special_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_file() {
+        None
+    } else if file_type.is_fifo() {
+        Some("a FIFO")
+    } else if file_type.is_socket() {
+        Some("a socket")
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        Some("a device")
+    } else {
+        Some("not a file")
+    }
 }
 
 /// Reads and parses `file`.
@@ -111,17 +180,92 @@ pub fn parse<T: serde::de::DeserializeOwned>(file: &Path, bytes: &[u8]) -> Resul
         let message = parser_message(&e);
         match e.location().filter(|l| l.line() > 0) {
             Some(location) => {
+                let (position, message) =
+                    actual_fault(text, (location.line(), location.column()), message);
                 // A missing field is reported where its mapping starts: name the mapping.
                 let parent = message.starts_with("missing field");
-                let message = match key_path_at(text, location.line(), parent) {
+                let message = match key_path_at(text, position.0, parent) {
                     Some(path) => format!("`{path}`: {message}"),
                     None => message,
                 };
-                FileError::at(file, location, message)
+                FileError {
+                    file: file.to_owned(),
+                    position: Some(position),
+                    message,
+                }
             }
             None => FileError::whole(file, message),
         }
     })
+}
+
+/// Where the fault the parser reports at `position` is, and what to say of it. The parser
+/// names the start of the construct it was reading: a tab that ends a plain scalar is
+/// reported where the scalar starts (a line too early), and a key indented unlike its
+/// siblings where the next sibling is. Other faults are where the parser says.
+fn actual_fault(text: &str, position: (u64, u64), message: String) -> ((u64, u64), String) {
+    let lines: Vec<&str> = text.lines().collect();
+    let line = usize::try_from(position.0).unwrap_or(usize::MAX);
+    if message.contains("found a tab") {
+        let column = usize::try_from(position.1).unwrap_or(usize::MAX);
+        let after = lines.iter().enumerate().skip(line.saturating_sub(1));
+        for (index, text) in after {
+            let from = if index + 1 == line {
+                column.saturating_sub(1)
+            } else {
+                0
+            };
+            let tab = text
+                .char_indices()
+                .filter(|(at, _)| *at >= from)
+                .find(|(_, c)| *c == '\t');
+            if let Some((at, _)) = tab {
+                let column = text[..at].chars().count() + 1;
+                return (((index + 1) as u64, column as u64), message);
+            }
+        }
+    } else if message.contains("did not find expected key")
+        && let Some(fault) = misindented(&lines, line)
+    {
+        let (blamed, indent, expected) = fault;
+        let message =
+            format!("{message}: this line is indented {indent} spaces, {expected} were expected");
+        return (((blamed + 1) as u64, (indent + 1) as u64), message);
+    }
+    (position, message)
+}
+
+/// The line (0-based), its indentation and the expected one, when the block that `line`
+/// (1-based) ends has keys indented unlike the file's step: the block's first line or
+/// `line` itself, whichever is not its parent's indentation plus the file's smallest
+/// indentation.
+fn misindented(lines: &[&str], line: usize) -> Option<(usize, usize, usize)> {
+    let indent = |text: &str| text.len() - text.trim_start_matches(' ').len();
+    let content = |text: &str| !text.trim().is_empty() && !text.trim_start().starts_with('#');
+    let last = line.checked_sub(1).filter(|l| *l < lines.len())?;
+    let step = lines
+        .iter()
+        .filter(|text| content(text))
+        .map(|text| indent(text))
+        .filter(|n| *n > 0)
+        .min()?;
+    let mut first = last;
+    let mut parent = None;
+    for index in (0..last).rev() {
+        if !content(lines[index]) {
+            continue;
+        }
+        if indent(lines[index]) < indent(lines[last]) {
+            parent = Some(index);
+            break;
+        }
+        first = index;
+    }
+    let expected = parent.map_or(0, |p| indent(lines[p]) + step);
+    [first, last]
+        .into_iter()
+        .find(|index| indent(lines[*index]) != expected)
+        .map(|index| (index, indent(lines[index]), expected))
 }
 
 /// The dotted path of block-mapping keys that encloses `line` (1-based), read off the
@@ -154,15 +298,26 @@ fn key_path_at(text: &str, line: u64, parent: bool) -> Option<String> {
     })
 }
 
-/// The parser's message without its source snippet and location (we print our own).
+/// The parser's whole message without its source snippet and the location we print
+/// ourselves; any other location it names (where an alias's anchor is defined) stays.
 fn parser_message(error: &serde_saphyr::Error) -> String {
     let rendered = error.without_snippet().to_string();
-    let first = rendered.lines().next().unwrap_or_default().trim();
-    let message = match first.split_once(": ") {
+    let lines: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let whole = lines.join(" ");
+    let mut message = match whole.split_once(": ") {
         Some((prefix, rest)) if prefix.starts_with("line ") => rest,
-        _ => first,
+        _ => &whole,
     };
-    let message = message.split(" at line ").next().unwrap_or(message);
+    if let Some(location) = error.location() {
+        let at = format!("at line {}, column {}", location.line(), location.column());
+        for suffix in [format!(" (used {at})"), format!(" {at}")] {
+            message = message.strip_suffix(&suffix).unwrap_or(message);
+        }
+    }
     // Advice meant for programmers embedding the parser, not for the author of the file.
     let message = message
         .split(", set DuplicateKeyPolicy")

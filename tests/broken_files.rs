@@ -136,3 +136,60 @@ fn the_shipped_cases_all_load() {
     let cases = common::load_cases(&common::cases_dir()).unwrap();
     assert!(cases.len() >= 60, "{} cases", cases.len());
 }
+
+/// Loads the cases in `dir` on a thread, within a bound generous enough for any machine: a
+/// loader that blocks forever fails the test instead of hanging it.
+fn load_without_hanging(
+    dir: &Path,
+) -> Result<Vec<std::sync::Arc<sms_conformance::Case>>, Vec<sms_conformance::FileError>> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let dir = dir.to_owned();
+    std::thread::spawn(move || sender.send(common::load_cases(&dir)));
+    receiver
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the loader hangs")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_a_socket_or_a_device_among_the_cases_is_refused_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), VALID).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("fifo.yaml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _socket = std::os::unix::net::UnixListener::bind(dir.path().join("socket.yaml")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", dir.path().join("device.yaml")).unwrap();
+    let errors = load_without_hanging(dir.path()).expect_err("special files must be refused");
+    let mut messages: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            e.to_string()
+                .replace(&format!("{}/", dir.path().display()), "")
+        })
+        .collect();
+    messages.sort();
+    assert_eq!(
+        messages,
+        [
+            "device.yaml: not a regular file (a device): only case files are read here",
+            "fifo.yaml: not a regular file (a FIFO): only case files are read here",
+            "socket.yaml: not a regular file (a socket): only case files are read here",
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_directory_symlink_loop_is_walked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("top.yaml"), VALID).unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/inner.yaml"), VALID).unwrap();
+    std::os::unix::fs::symlink("..", dir.path().join("sub/up")).unwrap();
+    let cases = load_without_hanging(dir.path()).unwrap();
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["sub/inner", "top"]);
+}

@@ -285,3 +285,106 @@ async fn the_body_cap_and_timeout_are_set_from_the_command_line() {
         bad.stderr
     );
 }
+
+/// The tests' own cases, relative to the root the binary runs in.
+const DATA_CASES: &str = "tests/data/cases";
+
+/// Runs the binary with its standard output closed before it writes anything (`| head`
+/// that has gone away) or on `/dev/full`.
+async fn run_with_stdout(args: &[&str], stdout: Stdio) -> common::binary::Run {
+    let mut child = command(args, &[])
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().await.unwrap();
+    common::binary::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[rstest::rstest]
+#[case::a_run(&["--cases", DATA_CASES])]
+#[case::a_list(&["--cases", DATA_CASES, "--list"])]
+#[case::a_dry_run(&["--cases", DATA_CASES, "--dry-run"])]
+#[case::coverage(&["coverage", "--cases", DATA_CASES])]
+#[tokio::test]
+async fn a_closed_pipe_exits_141_quietly(#[case] args: &[&str]) {
+    let run = run_with_stdout(args, Stdio::piped()).await;
+    assert_eq!(run.code, 141, "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn a_closed_pipe_still_gets_the_reports_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (junit, json) = (dir.path().join("j.xml"), dir.path().join("r.json"));
+    let args = [
+        "--cases",
+        DATA_CASES,
+        "--junit",
+        junit.to_str().unwrap(),
+        "--report-json",
+        json.to_str().unwrap(),
+    ];
+    let run = run_with_stdout(&args, Stdio::piped()).await;
+    assert_eq!(run.code, 141, "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<testsuites")
+    );
+    assert!(
+        std::fs::read_to_string(&json)
+            .unwrap()
+            .contains("\"cases\"")
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[rstest::rstest]
+#[case::a_run(&["--cases", DATA_CASES])]
+#[case::a_list(&["--cases", DATA_CASES, "--list"])]
+#[case::a_dry_run(&["--cases", DATA_CASES, "--dry-run"])]
+#[tokio::test]
+async fn a_full_device_is_an_error_with_exit_2(#[case] args: &[&str]) {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let run = run_with_stdout(args, Stdio::from(full)).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: cannot write") && run.stderr.contains("No space left"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[rstest::rstest]
+#[case::a_timeout_past_u64(&["--timeout", "99999999999999999999"])]
+#[case::a_timeout_over_a_day(&["--timeout", "86401s"])]
+#[case::a_timeout_of_zero(&["--timeout", "0"])]
+#[case::a_body_cap_past_usize(&["--max-body", "99999999999999999999"])]
+#[case::a_body_cap_of_zero(&["--max-body", "0"])]
+#[case::a_body_cap_over_a_gib(&["--max-body", "1073741825"])]
+#[case::threads_past_usize(&["--test-threads", "99999999999999999999"])]
+#[case::no_threads(&["--test-threads", "0"])]
+#[case::a_hundred_million_threads(&["--test-threads", "100000000"])]
+#[tokio::test]
+async fn a_number_out_of_range_is_a_usage_error(#[case] flag: &[&str]) {
+    let args = [&["--cases", DATA_CASES][..], flag].concat();
+    let bound = std::time::Duration::from_secs(60);
+    let run = tokio::time::timeout(bound, run(&args, &[]))
+        .await
+        .expect("the binary hangs");
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.starts_with("error"), "{}", run.stderr);
+    assert!(run.stderr.contains(flag[0]), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}

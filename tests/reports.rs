@@ -5,7 +5,7 @@
 mod common;
 
 use base64::Engine;
-use common::binary::{Run, builtin_env, run_data};
+use common::binary::{Run, builtin_env, run_data, run_with_every_output};
 use common::{edit_json, faithful, stub};
 use quick_xml::events::Event;
 use serde_json::{Value as Json, json};
@@ -309,69 +309,38 @@ fn leaky(request: &Request, answer: MockAnswer) -> MockAnswer {
     answer
 }
 
-/// A secret and the forms it could leak in.
-fn forms(secret: &str) -> Vec<String> {
-    let engine = base64::engine::general_purpose::STANDARD;
-    vec![
-        secret.to_owned(),
-        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-            .to_string(),
-        json!(secret).to_string().trim_matches('"').to_owned(),
-        engine.encode(secret).trim_end_matches('=').to_owned(),
-        engine.encode(format!("Bearer {secret}"))[12..]
-            .trim_end_matches('=')
-            .to_owned(),
-    ]
-}
-
 #[tokio::test]
 async fn no_secret_in_any_form_reaches_any_output() {
     let server = stub(leaky).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (junit, json_path) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
-    let args = [
-        "--base-url",
-        &server.uri(),
-        "--verbose",
-        "--junit",
-        junit.to_str().unwrap(),
-        "--report-json",
-        json_path.to_str().unwrap(),
-    ];
-    let output = run_data(&args, &builtin_env()).await;
-    assert_eq!(output.code, 101);
-    let stderr = output.stderr.clone();
+    let outputs = run_with_every_output(
+        &[
+            "--cases",
+            common::data_cases().to_str().unwrap(),
+            "--base-url",
+            &server.uri(),
+        ],
+        &builtin_env(),
+    )
+    .await;
+    assert_eq!(outputs.run.code, 101);
     assert!(
-        stderr.contains("=== read/valid-call"),
-        "--verbose prints exchanges: {stderr}"
+        outputs.get("stderr").contains("=== read/valid-call"),
+        "--verbose prints exchanges: {}",
+        outputs.get("stderr")
     );
-    let outputs = [
-        ("stdout", output.stdout.clone()),
-        ("stderr", stderr),
-        ("junit", std::fs::read_to_string(&junit).unwrap()),
-        ("json", std::fs::read_to_string(&json_path).unwrap()),
-    ];
     let fixture = Fixture::builtin();
     let secrets = [
         common::builtin_token("token"),
         common::builtin_token("forbidden_token"),
         fixture.tasks[0].passphrase.clone(),
     ];
-    let mut leaks = Vec::new();
-    for secret in &secrets {
-        for form in forms(secret) {
-            for (name, text) in &outputs {
-                if text.contains(&form) {
-                    leaks.push(format!("{form} in {name}"));
-                }
-            }
-        }
-    }
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let leaks = common::leaks(&outputs.named, &secrets);
     assert!(leaks.is_empty(), "{leaks:#?}");
+    let stdout = outputs.get("stdout");
     assert!(
-        outputs[0].1.contains("hint") && outputs[0].1.contains("passphrase is ********"),
-        "{}",
-        outputs[0].1
+        stdout.contains("hint") && stdout.contains("passphrase is ********"),
+        "{stdout}"
     );
 }
 
@@ -388,4 +357,48 @@ fn the_report_schema_names_every_check_and_no_other() {
         .map(|check| serde_json::to_value(check).unwrap())
         .collect();
     assert_eq!(*listed, Json::Array(checks));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_replaced_report_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    std::fs::write(&junit, "old contents").unwrap();
+    std::fs::set_permissions(&junit, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let output = run_data(&["--junit", junit.to_str().unwrap(), "read/"], &[]).await;
+    assert_eq!(output.code, 0, "{}", output.all());
+    let mode = std::fs::metadata(&junit).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+}
+
+/// With the file size limit at 0 (and SIGXFSZ ignored, so that a write over it fails
+/// with EFBIG), a report cannot be written whole: the run says so, exits 2, and leaves no
+/// temporary file behind.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_report_that_cannot_be_written_whole_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let binary = env!("CARGO_BIN_EXE_sms-conformance");
+    let cases = common::data_cases();
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 0; exec '{binary}' --cases '{}' --junit '{}'",
+        cases.display(),
+        junit.display()
+    );
+    let output = tokio::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write"), "{stderr}");
+    let entries: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(entries.is_empty(), "{entries:?}");
 }

@@ -107,8 +107,7 @@ fn request_expectation(
 /// Loads every `*.yaml` / `*.yml` file under `dir`, sorted by id. Every broken file is
 /// reported, not just the first.
 pub fn load_dir(dir: &Path, known: &Known) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
-    let mut files = yaml::files_under(dir).map_err(|e| vec![e])?;
-    files.sort();
+    let files = yaml::files_under(dir)?;
     let mut cases = Vec::new();
     let mut errors = Vec::new();
     for file in files {

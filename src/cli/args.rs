@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::report::Format;
@@ -24,6 +25,13 @@ or IAM gave no token (nothing was sent), or a report could not be written; 3 the
 
 Accepted for cargo test and libtest compatibility, and without effect here: --nocapture,
 --show-output, --test, --bench, -Z.";
+
+/// The longest `--timeout`: a day.
+pub(super) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+/// The largest `--max-body`: 1 GiB (every body is held in memory).
+pub(super) const MAX_BODY_CAP: u64 = 1 << 30;
+/// The most cases run at once (`--test-threads`).
+pub(super) const MAX_THREADS: usize = 256;
 
 /// The top-level command line.
 #[derive(Debug, Parser)]
@@ -201,11 +209,18 @@ pub(super) struct TargetArgs {
     /// The longest wait before a retry; a Retry-After asking for more ends the retries.
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION", help_heading = "Politeness")]
     pub max_wait: Duration,
-    /// The time limit of each exchange: `10s`, `500ms`, `5m`, or seconds.
+    /// The time limit of each exchange: `10s`, `500ms`, `5m`, or seconds (more than 0, at most
+    /// a day).
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION", help_heading = "Politeness")]
     pub timeout: Duration,
-    /// The most body bytes read from one answer.
-    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", help_heading = "Politeness")]
+    /// The most body bytes read from one answer (1 to 1 GiB).
+    #[arg(
+        long,
+        default_value_t = 1 << 20,
+        value_name = "BYTES",
+        value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_BODY_CAP),
+        help_heading = "Politeness"
+    )]
     pub max_body: usize,
 }
 
@@ -271,8 +286,14 @@ pub(super) struct LibtestArgs {
     /// (A case is ignored at run time when the target lacks a setting it needs.)
     #[arg(long, help_heading = "Selection")]
     pub include_ignored: bool,
-    /// How many cases run at once [default: 4 for a live endpoint, 8 for the embedded mock].
-    #[arg(long, value_name = "N", help_heading = "Politeness")]
+    /// How many cases run at once, 1 to 256 [default: 4 for a live endpoint, 8 for the
+    /// embedded mock].
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS as u64),
+        help_heading = "Politeness"
+    )]
     pub test_threads: Option<usize>,
     /// The output's format: pretty (a line per case), terse (a character per case) or json
     /// (libtest's events).
@@ -380,8 +401,11 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => value * 3600.0,
         _ => return Err(format!("`{text}`: the unit must be ms, s, m or h")),
     };
-    if seconds <= 0.0 || !seconds.is_finite() {
-        return Err(format!("`{text}` must be more than zero"));
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(duration) if !duration.is_zero() && duration <= MAX_TIMEOUT => Ok(duration),
+        _ => Err(format!(
+            "`{text}` must be more than zero and at most {}s (a day)",
+            MAX_TIMEOUT.as_secs()
+        )),
     }
-    Ok(Duration::from_secs_f64(seconds))
 }

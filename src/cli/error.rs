@@ -63,6 +63,17 @@ pub enum Error {
         /// Why.
         why: crate::iam::IamError,
     },
+    /// The reader of the output went away (`| head`): not an error worth a message.
+    #[error("the reader of the output went away")]
+    ClosedPipe,
+    /// Standard output or error could not be written (a full device).
+    #[error("cannot write {stream}: {source}")]
+    Output {
+        /// Which.
+        stream: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A part of the command could not start (the runtime, the mock, the HTTP client).
     #[error("cannot {what}: {why}")]
     Start {
@@ -84,7 +95,10 @@ impl Error {
 
     /// The process's exit code for this error.
     pub fn exit_code(&self) -> u8 {
-        EXIT_BAD_INPUT
+        match self {
+            Error::ClosedPipe => EXIT_BROKEN_PIPE,
+            _ => EXIT_BAD_INPUT,
+        }
     }
 
     /// A part that could not start.

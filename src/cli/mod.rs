@@ -2,12 +2,14 @@
 //! contract's tools. Each concern has its file: the clap types ([`args`]), building the
 //! target ([`target`], the one place that teaches the redactor the run's secrets), the run
 //! and its exit codes ([`run`]), the mock ([`mock`]), `generate` and `coverage` ([`tools`]),
-//! and the errors with their exit codes ([`error`]).
+//! writing to standard output and error without panicking ([`output`]), and the errors with
+//! their exit codes ([`error`]).
 
 mod args;
 mod diff;
 mod error;
 mod mock;
+mod output;
 mod progress;
 mod reports;
 mod run;
@@ -66,7 +68,10 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         None => run::run(&cli.run, endpoint, &redactor),
     };
     result.unwrap_or_else(|error| {
-        eprintln!("error: {}", redactor.redact(&error.to_string()));
+        if !matches!(error, Error::ClosedPipe) {
+            // Standard error may be gone too: there is nowhere left to say so.
+            let _ = output::eprint(&format!("error: {}\n", redactor.redact(&error.to_string())));
+        }
         ExitCode::from(error.exit_code())
     })
 }

@@ -1,16 +1,16 @@
 //! A run of the cases: load, check the settings and the report paths, build the target, run
-//! every selected case (politely, with progress, until done or interrupted), then print the
-//! masked results as libtest does, write the reports, and pick the exit code.
+//! every selected case (politely, with progress, until done or interrupted), then write the
+//! reports, print the masked results as libtest does, and pick the exit code.
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::args::{ColorWhen, RunArgs, TargetArgs};
-use super::error::{EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_UNREACHABLE, Error};
+use super::error::{EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_UNREACHABLE, Error};
 use super::progress::Progress;
 use super::reports::Reports;
-use super::{load_suite, runtime, settings, signals, target};
+use super::{load_suite, output, runtime, settings, signals, target};
 use crate::case::{Case, CaseKind};
 use crate::http::HttpClient;
 use crate::redact::Redactor;
@@ -44,10 +44,8 @@ pub(super) fn run(
             .iter()
             .map(|c| format!("{}: test\n", c.id))
             .collect();
-        return Ok(printed(
-            out.write_all(listing.as_bytes()),
-            ExitCode::SUCCESS,
-        ));
+        output::printed(out.write_all(listing.as_bytes()).and_then(|()| out.flush()))?;
+        return Ok(ExitCode::SUCCESS);
     }
     if endpoint.is_some() && args.target.fixture.is_some() {
         return Err(Error::Usage(
@@ -67,7 +65,9 @@ pub(super) fn run(
         Runner::new(Arc::new(contract), target, client).polite(politeness(&args.target, live)),
     );
     let label = Renderer::new(redactor, &[]).mask(&runner.target().label());
-    println!("target: {label}");
+    // A reader that goes away stops the printing, not the run: the reports are still
+    // written, and the exit is 141 at the end.
+    let mut printing = writeln!(out, "target: {label}");
     if args.dry_run {
         let renderer = Renderer::new(redactor, &[]);
         for case in &selected {
@@ -76,8 +76,10 @@ pub(super) fn run(
                 CaseKind::Document(_) => None,
             };
             let missing = runner.missing_variables(case);
-            println!("{}", renderer.plan(case, request.as_ref(), &missing));
+            let plan = renderer.plan(case, request.as_ref(), &missing);
+            printing = printing.and_then(|()| writeln!(out, "{plan}"));
         }
+        output::printed(printing.and_then(|()| out.flush()))?;
         return Ok(ExitCode::SUCCESS);
     }
     let started = chrono::Utc::now();
@@ -110,25 +112,36 @@ pub(super) fn run(
     if args.verbose {
         for result in &run.results {
             if let Some(exchange) = &result.exchange {
-                eprintln!("=== {}\n{}", result.case.id, renderer.exchange(exchange));
+                output::eprint(&format!(
+                    "=== {}\n{}\n",
+                    result.case.id,
+                    renderer.exchange(exchange)
+                ))?;
             }
         }
     }
+    // The reports first: a reader of the terminal that goes away does not cost them.
+    let written = reports.write(&run, &renderer);
     let filtered_out = cases.len() - selected.len();
-    let printing = report::console::print(
-        &mut out,
-        &run,
-        &renderer,
-        args.libtest.format(),
-        filtered_out,
-    )
-    .and_then(|()| {
-        notes(&run)
-            .iter()
-            .try_for_each(|note| writeln!(out, "{note}"))
-    });
-    reports.write(&run, &renderer)?;
-    Ok(printed(printing, exit_code(&run)))
+    let printing = printing
+        .and_then(|()| {
+            report::console::print(
+                &mut out,
+                &run,
+                &renderer,
+                args.libtest.format(),
+                filtered_out,
+            )
+        })
+        .and_then(|()| {
+            notes(&run)
+                .iter()
+                .try_for_each(|note| writeln!(out, "{note}"))
+        })
+        .and_then(|()| out.flush());
+    output::printed(printing)?;
+    written?;
+    Ok(exit_code(&run))
 }
 
 /// How politely a target is run: `--rate` (by default [`LIVE_RATE`] for a live endpoint,
@@ -166,14 +179,6 @@ fn stdout(args: &RunArgs) -> anstream::AutoStream<std::io::Stdout> {
         Some(ColorWhen::Auto) | None => anstream::ColorChoice::Auto,
     };
     anstream::AutoStream::new(std::io::stdout(), choice)
-}
-
-/// `code`, unless printing failed: a reader that went away is exit 141, quietly.
-fn printed(printing: std::io::Result<()>, code: ExitCode) -> ExitCode {
-    match printing {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_BROKEN_PIPE),
-        _ => code,
-    }
 }
 
 /// What the summary adds to libtest's: the assumptions contradicted, the flaky and

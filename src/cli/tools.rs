@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::args::{GenerateArgs, SuiteArgs};
 use super::error::Error;
-use super::load_suite;
+use super::{load_suite, output};
 use crate::contract::Contract;
 use crate::{coverage, generate};
 
@@ -20,30 +20,31 @@ pub(super) fn generate(args: &GenerateArgs) -> Result<ExitCode, Error> {
             source,
         })?;
         if differences.is_empty() {
-            println!("{} generated cases are up to date", files.len());
+            output::print(&format!("{} generated cases are up to date\n", files.len()))?;
             return Ok(ExitCode::SUCCESS);
         }
+        let mut text = String::new();
         for difference in &differences {
-            println!(
-                "{}: {}",
+            text += &format!(
+                "{}: {}\n",
                 cases.join(&difference.path).display(),
                 difference.kind
             );
         }
-        println!(
-            "generated cases are out of date with the schemas: run `sms-conformance generate`"
-        );
+        text +=
+            "generated cases are out of date with the schemas: run `sms-conformance generate`\n";
+        output::print(&text)?;
         return Ok(ExitCode::FAILURE);
     }
     generate::write(cases, &files).map_err(|source| Error::Write {
         path: cases.clone(),
         source,
     })?;
-    println!(
-        "wrote {} generated cases under {}",
+    output::print(&format!(
+        "wrote {} generated cases under {}\n",
         files.len(),
         cases.join(generate::GENERATED_DIR).display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -51,7 +52,7 @@ pub(super) fn generate(args: &GenerateArgs) -> Result<ExitCode, Error> {
 pub(super) fn coverage(args: &SuiteArgs) -> Result<ExitCode, Error> {
     let (contract, cases) = load_suite(args)?;
     let report = coverage::Coverage::of(&contract, &cases);
-    print!("{report}");
+    output::print(&report.to_string())?;
     Ok(if report.is_complete() {
         ExitCode::SUCCESS
     } else {

@@ -66,10 +66,10 @@ fn case(result: &CaseResult, renderer: &Renderer) -> Json {
         let request = &exchange.request;
         json!({
             "method": request.method.as_str(),
-            "url": renderer.mask(&request.url),
+            "url": renderer.url(&request.url),
             "headers": request.headers.iter().map(|(name, value)| json!({
                 "name": name,
-                "value": renderer.mask(&crate::redact::header_value(name, value)),
+                "value": renderer.header(name, value),
             })).collect::<Vec<_>>(),
         })
     });

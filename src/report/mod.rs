@@ -190,17 +190,37 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it and a rename.
+/// Writes `bytes` to `path` through a temporary file beside it and a rename. The temporary
+/// file has a random name and is created exclusively (a file or symlink planted in the
+/// folder is never followed), is removed on any failure, and takes the permissions of the
+/// report it replaces (a new report gets a new file's usual ones).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
+    let permissions = std::fs::metadata(path).map(|m| m.permissions());
+    let mut temporary = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        // What a new file gets, less the umask, as `std::fs::write` would create it.
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(folder)?;
+    if let Ok(permissions) = permissions {
+        temporary.as_file().set_permissions(permissions)?;
+    }
+    temporary.write_all(bytes)?;
+    temporary.as_file().sync_all()?;
+    // On any failure the temporary file is dropped, which removes it.
+    temporary.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -214,5 +234,22 @@ mod tests {
             "generated/request"
         );
         assert_eq!(folder("top"), "cases");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_planted_where_the_temporary_file_goes_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let report = dir.path().join("report.json");
+        // Where the temporary file of this process used to go, by its predictable name.
+        let planted = dir
+            .path()
+            .join(format!(".report.json.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        write_atomically(&report, b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(std::fs::read_to_string(&report).unwrap(), "{}");
     }
 }

@@ -1,13 +1,14 @@
 //! The one place results become text: failure messages, exchanges, ignored reasons and dry
 //! runs, for the terminal and inside the JUnit and JSON reports. Every text passes through
-//! the run's [`Redactor`]; a value that is shortened is masked before it is cut, so no cut
-//! can leave part of a secret behind.
+//! the run's [`Redactor`]: header values and URLs as whole values, the rest as text. A value
+//! that is shortened is masked before it is cut, so no cut can leave part of a secret
+//! behind. The body of an answer that may hold a secret is shown only when it is JSON.
 
 use std::fmt::Write;
 
 use crate::case::{Case, CaseKind, Document};
 use crate::contract::Violation;
-use crate::http::{Answer, PreparedRequest, TransportError};
+use crate::http::{PreparedRequest, TransportError};
 use crate::redact::{self, Redactor};
 use crate::runner::{
     Attempt, CaseResult, Check, Exchange, GaveUp, Mismatch, Outcome, Problem, TOKEN_HEADER,
@@ -41,11 +42,15 @@ pub struct Renderer<'a> {
 
 impl<'a> Renderer<'a> {
     /// A renderer that masks with `redactor`, once it has learned the passphrases in every
-    /// answer of `results`.
+    /// answer of `results`: from the JSON, or from the text of a body that is not JSON.
     pub fn new(redactor: &'a Redactor, results: &[CaseResult]) -> Renderer<'a> {
         for exchange in results.iter().filter_map(|r| r.exchange.as_ref()) {
-            if let Some(json) = &exchange.json {
-                redactor.learn_passphrases(json);
+            match (&exchange.json, &exchange.answer) {
+                (Ok(json), _) => redactor.learn_passphrases(json),
+                (Err(_), Ok(answer)) => {
+                    redactor.learn_passphrases_in_text(&String::from_utf8_lossy(&answer.body));
+                }
+                (Err(_), Err(_)) => {}
             }
         }
         Renderer { redactor }
@@ -152,7 +157,7 @@ impl<'a> Renderer<'a> {
         if exchange.attempts.len() > 1 {
             let _ = writeln!(out, "tries: {}", attempts_text(&exchange.attempts));
         }
-        out.push_str(&self.got(&exchange.answer, exchange.json.as_ref()));
+        out.push_str(&self.got(exchange));
         self.mask(&out)
     }
 
@@ -234,6 +239,30 @@ impl<'a> Renderer<'a> {
         Some(self.mask(&text))
     }
 
+    /// A URL as shown: its user, password, path segments, query keys and values masked as
+    /// whole values, then as text.
+    pub fn url(&self, url: &str) -> String {
+        self.redactor.redact_url(url)
+    }
+
+    /// A header value as shown: a credential's by name, any other masked as a whole value
+    /// and as text, then shortened when long.
+    pub fn header(&self, name: &str, value: &str) -> String {
+        if value.is_empty() {
+            return "(empty)".to_owned();
+        }
+        if redact::is_secret_header(name) {
+            return redact::header_value(name, value);
+        }
+        let chars = value.chars().count();
+        let masked = self.redactor.redact_value(value);
+        if masked.chars().count() <= VALUE_EXCERPT {
+            return masked;
+        }
+        let head: String = masked.chars().take(VALUE_EXCERPT).collect();
+        format!("{head}… ({chars} chars)")
+    }
+
     /// What `case` would do against a target that sends `request` (none for document
     /// cases), or the variables it lacks: for `--dry-run`. Masked.
     pub fn plan(
@@ -269,7 +298,10 @@ impl<'a> Renderer<'a> {
             Problem::ContentType {
                 got: Some(got),
                 expected,
-            } => format!("Content-Type is `{got}`, expected {expected}"),
+            } => format!(
+                "Content-Type is `{}`, expected {expected}",
+                self.header("content-type", got)
+            ),
             Problem::ContentType {
                 got: None,
                 expected,
@@ -280,7 +312,7 @@ impl<'a> Renderer<'a> {
                 format!("the body breaks the contract:{}", listed(violations))
             }
             Problem::Body { pointer, mismatch } => {
-                format!("{}: {}", place(pointer), mismatch_text(mismatch))
+                format!("{}: {}", place(pointer), self.mismatch_text(mismatch))
             }
             Problem::Transport(error) => error.to_string(),
             Problem::Verdict(verdict) => verdict_text(case, verdict),
@@ -293,7 +325,7 @@ impl<'a> Renderer<'a> {
 
     /// What was sent, as `sent:` lines.
     fn sent(&self, request: &PreparedRequest) -> String {
-        let mut out = format!("sent: {} {}\n", request.method, request.url);
+        let mut out = format!("sent: {} {}\n", request.method, self.url(&request.url));
         if !request
             .headers
             .iter()
@@ -307,13 +339,9 @@ impl<'a> Renderer<'a> {
         out
     }
 
-    /// What came back, as `got:` lines; `json` is the body already parsed, if it is JSON.
-    fn got(
-        &self,
-        answer: &Result<Answer, TransportError>,
-        json: Option<&serde_json::Value>,
-    ) -> String {
-        let Ok(answer) = answer else {
+    /// What came back, as `got:` lines.
+    fn got(&self, exchange: &Exchange) -> String {
+        let Ok(answer) = &exchange.answer else {
             return "got:  nothing usable\n".to_owned();
         };
         let mut out = format!("got:  {} with {} bytes\n", answer.status, answer.body.len());
@@ -321,39 +349,65 @@ impl<'a> Renderer<'a> {
             let value = value.to_str().unwrap_or("(not text)");
             let _ = writeln!(out, "      {name}: {}", self.header(name.as_str(), value));
         }
-        if !answer.body.is_empty() {
-            let _ = writeln!(out, "      body: {}", self.excerpt(json, &answer.body));
+        if answer.body.is_empty() {
+            return out;
         }
+        let body = match &exchange.json {
+            Ok(json) => self.excerpt(Some(json), &answer.body),
+            Err(why) if exchange.may_hold_secrets() => {
+                let media_type = answer
+                    .header("content-type")
+                    .map_or("no Content-Type".to_owned(), |t| {
+                        self.header("content-type", t)
+                    });
+                format!(
+                    "not shown, as it may hold a secret and is not JSON ({why}): {} bytes of {media_type}",
+                    answer.body.len()
+                )
+            }
+            Err(_) => self.excerpt(None, &answer.body),
+        };
+        let _ = writeln!(out, "      body: {body}");
         out
     }
 
-    /// A header value as shown: credentials masked by name, any other secret masked by
-    /// value, then long values shortened.
-    fn header(&self, name: &str, value: &str) -> String {
-        if value.is_empty() {
-            return "(empty)".to_owned();
+    /// JSON as text, passphrases masked by key (the text is masked by value where it is
+    /// used).
+    fn json(&self, json: &serde_json::Value) -> String {
+        let mut json = json.clone();
+        redact::mask_json(&mut json);
+        json.to_string()
+    }
+
+    fn mismatch_text(&self, mismatch: &Mismatch) -> String {
+        match mismatch {
+            Mismatch::Missing => "missing".to_owned(),
+            Mismatch::Present => "present, expected absent".to_owned(),
+            Mismatch::Unprovided => "the target lacks a variable this check needs".to_owned(),
+            Mismatch::MissingExpected(expected) => {
+                format!("missing, expected {}", self.json(expected))
+            }
+            Mismatch::NotEqual { got, expected } => {
+                format!("{}, expected {}", self.json(got), self.json(expected))
+            }
+            Mismatch::Differs {
+                other,
+                got,
+                other_value,
+            } => format!(
+                "{} differs from {} at {}",
+                self.json(got),
+                self.json(other_value),
+                place(other)
+            ),
         }
-        if redact::is_secret_header(name) {
-            return redact::header_value(name, value);
-        }
-        let chars = value.chars().count();
-        let masked = self.mask(value);
-        if masked.chars().count() <= VALUE_EXCERPT {
-            return masked;
-        }
-        let head: String = masked.chars().take(VALUE_EXCERPT).collect();
-        format!("{head}… ({chars} chars)")
     }
 
     /// The start of a body, as text: its JSON (`json`, passphrases masked by key) or else its
     /// raw bytes; masked, then control characters escaped, then cut.
     fn excerpt(&self, json: Option<&serde_json::Value>, raw: &[u8]) -> String {
         let text = match json {
-            Some(json) => {
-                let mut json = json.clone();
-                redact::mask_json(&mut json);
-                json.to_string()
-            }
+            Some(json) => self.json(json),
             None => String::from_utf8_lossy(raw).into_owned(),
         };
         let text = self.mask(&text);
@@ -470,21 +524,6 @@ fn place(pointer: &JsonPointer) -> &str {
         "(the whole body)"
     } else {
         pointer.as_str()
-    }
-}
-
-fn mismatch_text(mismatch: &Mismatch) -> String {
-    match mismatch {
-        Mismatch::Missing => "missing".to_owned(),
-        Mismatch::Present => "present, expected absent".to_owned(),
-        Mismatch::Unprovided => "the target lacks a variable this check needs".to_owned(),
-        Mismatch::MissingExpected(expected) => format!("missing, expected {expected}"),
-        Mismatch::NotEqual { got, expected } => format!("{got}, expected {expected}"),
-        Mismatch::Differs {
-            other,
-            got,
-            other_value,
-        } => format!("{got} differs from {other_value} at {}", place(other)),
     }
 }
 

@@ -18,7 +18,7 @@ pub fn check(
     variables: &Variables,
     method: &http::Method,
     answer: &Answer,
-    json: &Result<Json, serde_json::Error>,
+    json: &Result<Json, String>,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let manifest = contract.manifest();
@@ -55,8 +55,8 @@ pub fn check(
     }
     let body = match json {
         Ok(body) => body,
-        Err(e) => {
-            problems.push(Problem::NotJson(e.to_string()));
+        Err(why) => {
+            problems.push(Problem::NotJson(why.clone()));
             return problems;
         }
     };

@@ -2,19 +2,11 @@
 
 use std::path::PathBuf;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 
 use crate::case::{RequestSpec, Value};
 use crate::http::PreparedRequest;
-use crate::vocab::Variables;
-
-/// What `quote(task_id, safe='')` leaves alone in the official SDK: RFC 3986's unreserved
-/// characters.
-pub const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+use crate::vocab::{PATH_SEGMENT, Variables};
 
 /// The header the token travels in.
 pub const TOKEN_HEADER: &str = "X-Auth-Token";

@@ -227,12 +227,28 @@ pub struct Attempt {
 pub struct Exchange {
     /// The request as sent (secrets in clear: render it through the redactor).
     pub request: PreparedRequest,
+    /// Whether a header of the request carried the permitted token (`${token}`).
+    pub carried_token: bool,
     /// The answer, or why there is none.
     pub answer: Result<Answer, TransportError>,
-    /// The answer's body as JSON, when it is JSON.
-    pub json: Option<Json>,
+    /// The answer's body as JSON, or why it is not JSON (the parser's message, with its line
+    /// and column).
+    pub json: Result<Json, String>,
     /// Every attempt, in order; the last one's answer is [`answer`](Self::answer).
     pub attempts: Vec<Attempt>,
+}
+
+impl Exchange {
+    /// Whether the answer may hold a secret: it answers a request that carried the
+    /// permitted token, or it is a success. Its body is shown only if it is JSON, whose
+    /// secrets the reports can find and mask.
+    pub fn may_hold_secrets(&self) -> bool {
+        self.carried_token
+            || self
+                .answer
+                .as_ref()
+                .is_ok_and(|answer| (200..300).contains(&answer.status))
+    }
 }
 
 /// One case's run.

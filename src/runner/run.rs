@@ -173,6 +173,11 @@ impl Runner {
         stop: &Stop,
     ) -> Option<(Outcome, Exchange)> {
         let request = self.target.prepare(spec);
+        let carried_token = self
+            .target
+            .variables
+            .get(Variable::Token)
+            .is_some_and(|token| request.headers.iter().any(|(_, v)| v.contains(token)));
         let mut attempts: Vec<Attempt> = Vec::new();
         let mut gave_up = None;
         let mut retried: Option<Result<Answer, TransportError>> = None;
@@ -218,7 +223,7 @@ impl Runner {
             Ok(answer) => {
                 // The body is parsed once: for the checks, and for the reports (the
                 // passphrases they mask, and the excerpt they show).
-                let json = serde_json::from_slice(&answer.body);
+                let json = serde_json::from_slice(&answer.body).map_err(|e| e.to_string());
                 let problems = check(
                     &self.contract,
                     expect,
@@ -227,9 +232,12 @@ impl Runner {
                     answer,
                     &json,
                 );
-                (problems, json.ok())
+                (problems, json)
             }
-            Err(error) => (vec![Problem::Transport(error.clone())], None),
+            Err(error) => (
+                vec![Problem::Transport(error.clone())],
+                Err(error.to_string()),
+            ),
         };
         let throttled = match (&answer, gave_up) {
             (Ok(answer), Some(gave_up)) => Some(Throttled {
@@ -253,6 +261,7 @@ impl Runner {
             outcome,
             Exchange {
                 request,
+                carried_token,
                 answer,
                 json,
                 attempts,

@@ -1,15 +1,18 @@
-//! The words every part shares: JSON pointers, statuses, header names, the target's
-//! variables, and the names the contract defines. Cases, the contract, the mock and the runner all import this module; it
-//! imports none of them.
+//! The words every part shares: JSON pointers, statuses, header names, the encoding of a
+//! path segment, the target's variables, and the names the contract defines. Cases, the
+//! contract, the mock, the runner and the redactor all import this module; it imports none
+//! of them.
 
 mod header;
 mod known;
+mod path;
 mod pointer;
 mod status;
 mod variable;
 
 pub use header::HeaderName;
 pub use known::Known;
+pub use path::PATH_SEGMENT;
 pub use pointer::{ANY_INDEX, JsonPointer};
 pub use status::{StatusPattern, StatusSet};
 pub use variable::{Variable, Variables};

@@ -34,14 +34,28 @@ pub fn refusing_url() -> String {
 
 /// Reads one request head (up to the blank line) and drops it.
 pub async fn read_head(stream: &mut TcpStream) {
+    request_head(stream).await;
+}
+
+/// Reads one request head (up to the blank line), as text.
+pub async fn request_head(stream: &mut TcpStream) -> String {
     let mut head = Vec::new();
     let mut buffer = [0u8; 4096];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 1 << 20 {
         match stream.read(&mut buffer).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => break,
             Ok(n) => head.extend_from_slice(&buffer[..n]),
         }
     }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+/// Answers with `head` and `body` once the request head has been read.
+pub async fn send(stream: &mut TcpStream, head: &str, body: &[u8]) {
+    let _ = stream
+        .write_all(format!("{head}\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes())
+        .await;
+    let _ = stream.write_all(body).await;
 }
 
 /// The head of a JSON answer with this status (`200 OK`).
@@ -52,10 +66,7 @@ pub fn json_head(status: &str) -> String {
 /// Answers with `head` (the status line and headers, without the blank line) and `body`.
 pub async fn answer(stream: &mut TcpStream, head: &str, body: &[u8]) {
     read_head(stream).await;
-    let _ = stream
-        .write_all(format!("{head}\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes())
-        .await;
-    let _ = stream.write_all(body).await;
+    send(stream, head, body).await;
 }
 
 /// Accepts, reads the request, and never answers.

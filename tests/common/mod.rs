@@ -44,6 +44,96 @@ pub fn long_passphrase(_: &Request, answer: MockAnswer) -> MockAnswer {
     })
 }
 
+/// The forms a secret takes where common encoders write it, each written here without the
+/// crate's redactor: itself; JSON-escaped; percent-encoded with every non-alphanumeric
+/// byte escaped, with RFC 3986's unreserved `-._~` kept (the runner's own path encoding),
+/// as encodeURIComponent and as an HTML form (`+` for a space), each in upper- and
+/// lower-case hex; and the part of its base64 and base64url encodings that holds it alone
+/// and with a prefix of one or two bytes.
+pub fn secret_forms(secret: &str) -> Vec<String> {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let uri_component = |b: u8| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b);
+    let form = |b: u8| b.is_ascii_alphanumeric() || b"*-._".contains(&b);
+    let mut forms = vec![secret.to_owned(), json_escaped(secret)];
+    for lower in [false, true] {
+        forms.push(percent(secret, |b| b.is_ascii_alphanumeric(), lower, false));
+        forms.push(percent(secret, unreserved, lower, false));
+        forms.push(percent(secret, uri_component, lower, false));
+        forms.push(percent(secret, form, lower, true));
+    }
+    for engine in [
+        &base64::engine::general_purpose::STANDARD,
+        &base64::engine::general_purpose::URL_SAFE,
+    ] {
+        for prefix in [&b""[..], b"B", b"Be"] {
+            use base64::Engine;
+            let encoded = engine.encode([prefix, secret.as_bytes()].concat());
+            // Drop the characters that also depend on the prefix, and the padding.
+            let skip = (8 * prefix.len()).div_ceil(6);
+            let encoded = encoded.trim_end_matches('=');
+            let keep = (8 * (prefix.len() + secret.len())) / 6;
+            forms.push(encoded[skip..keep].to_owned());
+        }
+    }
+    forms.retain(|form| !form.is_empty());
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// `text` as it stands between the quotes of a JSON string.
+pub fn json_escaped(text: &str) -> String {
+    let quoted = Json::String(text.to_owned()).to_string();
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
+/// `text` percent-encoded, `keep` saying which bytes stay as they are; lower-case hex when
+/// `lower`; a space as `+` when `plus`.
+pub fn percent(text: &str, keep: impl Fn(u8) -> bool, lower: bool, plus: bool) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if keep(byte) {
+            out.push(char::from(byte));
+        } else if plus && byte == b' ' {
+            out.push('+');
+        } else if lower {
+            out.push_str(&format!("%{byte:02x}"));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// How many characters of a form of a secret make a leak: a cut that leaves this many
+/// behind has leaked.
+pub const LEAK_WINDOW: usize = 12;
+
+/// Every form ([`secret_forms`]) of every secret found in any of the `outputs`, whole or
+/// any [`LEAK_WINDOW`] characters of it, as `form in output` lines.
+pub fn leaks(outputs: &[(&str, String)], secrets: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for secret in secrets {
+        for form in secret_forms(secret) {
+            let chars: Vec<char> = form.chars().collect();
+            let mut pieces = vec![form.clone()];
+            pieces.extend(
+                chars
+                    .windows(LEAK_WINDOW)
+                    .map(|window| window.iter().collect::<String>()),
+            );
+            for (name, text) in outputs {
+                if let Some(piece) = pieces.iter().find(|piece| text.contains(piece.as_str())) {
+                    found.push(format!(
+                        "{piece:?} (of {form:?}, a form of {secret:?}) in {name}"
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// The value of the built-in fixture's token called `name`.
 pub fn builtin_token(name: &str) -> String {
     let fixture = Fixture::builtin();
