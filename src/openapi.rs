@@ -185,12 +185,12 @@ fn responses(contract: &Contract, cases: &[Arc<Case>]) -> Map<String, Json> {
         if document.invalid_because.is_some() {
             continue;
         }
-        let key = match responses.contains_key(&status.to_string()) {
-            true => status.to_string(),
-            false => match manifest.row_for(status) {
-                Some((row, _)) => response_key(row),
-                None => continue,
-            },
+        let key = if responses.contains_key(&status.to_string()) {
+            status.to_string()
+        } else if let Some((row, _)) = manifest.row_for(status) {
+            response_key(row)
+        } else {
+            continue;
         };
         if let Some(response) = responses.get_mut(&key) {
             let example = (case.description.clone(), document.body.clone());
@@ -492,12 +492,9 @@ impl Serialize for Ordered<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.value {
             Json::Object(object) => {
-                let rank = |key: &str| match self.names {
-                    true => KEY_ORDER.len(),
-                    false => KEY_ORDER
-                        .iter()
-                        .position(|k| *k == key)
-                        .unwrap_or(KEY_ORDER.len()),
+                let rank = |key: &str| {
+                    let known = KEY_ORDER.iter().position(|k| *k == key);
+                    known.filter(|_| !self.names).unwrap_or(KEY_ORDER.len())
                 };
                 let mut entries: Vec<(&String, &Json)> = object.iter().collect();
                 entries.sort_by(|(a, _), (b, _)| (rank(a), a).cmp(&(rank(b), b)));
