@@ -5,12 +5,14 @@ service's?
 Drives huaweicloudsdksms's SmsClient.show_passphrase against a running standalone mock
 (`sms-conformance mock --fixture FIXTURE`) and compares what the SDK returns or raises with
 what the mock sent on the wire (the raw answer the SDK received, captured by the SDK's own
-response hook), with a second plain request made with urllib, and with the mock's documented
-status and error code. One line per check; exit 0 when every check passes, 1 when one fails,
-2 when the mock cannot be reached or the arguments are unusable. Tokens and passphrases are
-never printed: every line passes through mask().
+response hook), with a second plain request made with urllib, and with the status and error
+code the mock answers with the fixture's settings (its `assumptions:` section, the ledger's
+defaults for the rest: expected()). One line per check; exit 0 when every check passes, 1
+when one fails, 2 when the mock cannot be reached or the arguments are unusable. Tokens and
+passphrases are never printed: every line passes through mask().
 
-    sdk_check.py BASE_URL FIXTURE      e.g. sdk_check.py http://127.0.0.1:8080 interop/sdk-fixture.yaml
+    sdk_check.py BASE_URL FIXTURE [--ledger schemas/assumptions.yaml]
+    e.g. sdk_check.py http://127.0.0.1:8080 interop/sdk-fixture.yaml
 """
 
 import argparse
@@ -21,6 +23,7 @@ import sys
 import urllib.error
 import urllib.request
 from importlib.metadata import version
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import yaml
@@ -34,6 +37,7 @@ from huaweicloudsdksms.v3 import ShowPassphraseRequest, ShowTaskRequest, SmsClie
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 MASK = "********"
+LEDGER = Path(__file__).resolve().parent.parent / "schemas" / "assumptions.yaml"
 
 
 # --- How the SDK takes a token ----------------------------------------------------------------
@@ -218,6 +222,93 @@ def json_body(raw_bytes, who, problems):
     return body
 
 
+# --- What the mock answers, by its settings ---------------------------------------------------
+#
+# The answers the README's table documents, and those the ledger (schemas/assumptions.yaml)
+# gives each value of a setting. The settings the SDK can never exercise (two-tokens: it sends
+# one X-Auth-Token; head: it sends GET; query-string: show_passphrase has no query;
+# trailing-slash, path-case: it builds the path itself) change no expectation here.
+
+NO_TOKEN = (401, "APIGW.0301")        # x-auth-token not found
+UNKNOWN_TOKEN = (401, "APIGW.0301")   # decrypt token fail
+MALFORMED = (400, "APIGW.0201")
+NOT_PUBLISHED = (404, "APIGW.0101")
+INVALID_TASK_ID = (400, "SMS.0202")
+NO_TASK = (404, "SMS.2252")
+DENIED = (403, "SMS.9004")
+TASK_ID_MAX_CHARS = 36                # the page's limit (schemas/manifest.yaml, request.task_id)
+
+READINGS = {
+    "empty-token": {"missing": NO_TOKEN, "malformed": MALFORMED},
+    "long-token": {"malformed": MALFORMED, "unknown": UNKNOWN_TOKEN},
+    "long-task-id": {"invalid": INVALID_TASK_ID, "not-found": NO_TASK},
+    "unknown-task": {"not-found": NO_TASK, "forbidden": DENIED},
+    "empty-task-id": {"not-found": NOT_PUBLISHED, "invalid": INVALID_TASK_ID},
+}
+
+
+def settings_of(fixture, ledger):
+    """The fixture's settings: its `assumptions:` section over the ledger's defaults. Raises
+    ValueError for a setting or value the ledger does not have."""
+    settings = {id_: entry["mock"]["value"] for id_, entry in ledger.items()}
+    for id_, value in (fixture.get("assumptions") or {}).items():
+        if id_ not in ledger:
+            raise ValueError(f"`assumptions.{id_}`: no such assumption in the ledger")
+        allowed = [ledger[id_]["mock"]["value"], *ledger[id_]["alternatives"]]
+        if value not in allowed:
+            raise ValueError(f"`assumptions.{id_}`: {value!r} is not one of {allowed}")
+        settings[id_] = value
+    for id_, readings in READINGS.items():
+        if settings.get(id_) not in readings:
+            raise ValueError(f"the ledger's `{id_}` has a value sdk_check.py does not know")
+    return settings
+
+
+class Expected:
+    """The (status, error_code) the mock answers with these settings."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.order = settings["check-order"].split("-")   # e.g. length, permission, task
+        if sorted(self.order) != ["length", "permission", "task"]:
+            raise ValueError(f"check-order {settings['check-order']!r} is not an order of three checks")
+
+    def reading(self, id_):
+        return READINGS[id_][self.settings[id_]]
+
+    def empty_token(self):
+        return self.reading("empty-token")
+
+    def long_token(self):
+        return self.reading("long-token")
+
+    def service(self, permitted, task_id_chars, exists):
+        """The service's checks in the assumed order; the first that fails answers. None: 200."""
+        if task_id_chars == 0:
+            length = INVALID_TASK_ID
+        elif task_id_chars > TASK_ID_MAX_CHARS:
+            length = self.reading("long-task-id")
+        else:
+            length = None
+        failing = {
+            "length": length,
+            "permission": None if permitted else DENIED,
+            "task": None if exists else self.reading("unknown-task"),
+        }
+        return next((failing[check] for check in self.order if failing[check]), None)
+
+    def empty_task_id(self, permitted):
+        """/v3/tasks//passphrase: no route, or routed and refused as the service's checks say."""
+        if self.reading("empty-task-id") == NOT_PUBLISHED:
+            return NOT_PUBLISHED
+        return self.service(permitted, 0, exists=False)
+
+    def summary(self, ledger):
+        changed = [f"{id_}: {value}" for id_, value in sorted(self.settings.items())
+                   if value != ledger[id_]["mock"]["value"]]
+        return ", ".join(changed) if changed else "the ledger's defaults"
+
+
 # --- The checks ---------------------------------------------------------------------------
 
 def check_read(target, report, name, token, task, path=None):
@@ -264,9 +355,10 @@ def check_read(target, report, name, token, task, path=None):
     )
 
 
-def check_error(target, report, name, token, call, path, status, code):
+def check_error(target, report, name, token, call, path, expected):
     """The SDK raises ClientRequestException with what the mock sent: status, error_code,
     error_msg, request_id (from X-Request-Id) and, when sent, encoded_authorization_message."""
+    status, code = expected
     answer, error, raw = target.sdk(token, call)
     problems = []
     if answer is not None:
@@ -325,13 +417,15 @@ def check_dot_segment(target, report, name, token, task):
     /v3/passphrase, which the gateway does not publish (404 APIGW.0101). The SDK cannot name
     such a task; whatever the service does with %2E%2E is not what the SDK sends."""
     check_error(target, report, name, token, show_passphrase(task["id"]), "/v3/passphrase",
-                404, "APIGW.0101")
+                NOT_PUBLISHED)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("base_url", help="the running mock, e.g. http://127.0.0.1:8080")
     parser.add_argument("fixture", help="the mock's fixture file (interop/sdk-fixture.yaml)")
+    parser.add_argument("--ledger", default=str(LEDGER),
+                        help="the assumption ledger: the settings' values and defaults")
     args = parser.parse_args()
 
     # The mock is on this machine: never send its traffic through a proxy from the environment.
@@ -350,6 +444,14 @@ def main():
         print(f"error: {args.fixture}: not a usable fixture ({type(error).__name__}: {error}); it needs "
               "tasks and tokens named `token` (permitted) and `forbidden_token` (not)", file=sys.stderr)
         return 2
+    try:
+        with open(args.ledger, encoding="utf-8") as file:
+            ledger = yaml.safe_load(file)
+        expected = Expected(settings_of(fixture, ledger))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as error:
+        print(f"error: {args.fixture} with {args.ledger}: cannot tell what the mock answers "
+              f"({type(error).__name__}: {error})", file=sys.stderr)
+        return 2
     secrets = [t["value"] for t in fixture["tokens"]] + [t["passphrase"] for t in tasks]
     report = Report(secrets)
     target = Target(args.base_url)
@@ -360,36 +462,51 @@ def main():
         return 2
 
     report.line(f"huaweicloudsdkcore {version('huaweicloudsdkcore')}, huaweicloudsdksms "
-                f"{version('huaweicloudsdksms')} against {args.base_url} with {args.fixture}")
+                f"{version('huaweicloudsdksms')} against {args.base_url} with {args.fixture}; "
+                f"assumptions: {expected.summary(ledger)}")
 
     # The valid read.
     check_read(target, report, "read/valid-call", token, first)
 
-    # Every error answer: (name, token, SDK call, path sent, status, error_code).
+    # Every error answer: (name, token, SDK call, path sent, (status, error_code) expected).
     unknown_task = "00000000-0000-4000-8000-000000000000"
     assert all(t["id"] != unknown_task for t in tasks)
-    long_task = "e" * 37
-    long_task_utf8 = "é" * 37
+    long_task = "e" * (TASK_ID_MAX_CHARS + 1)
+    long_task_utf8 = "é" * (TASK_ID_MAX_CHARS + 1)
     unknown_token = "MIIXinteropUnknownToken.bm90LWtub3duLXRvLXRoZS1tb2Nr"
     longest_token = "T" * 16_384
     too_long_token = "T" * 16_385
     p = passphrase_path
+    e = expected
     errors = [
-        ("auth/missing-token", None, show_passphrase(first["id"]), p(first["id"]), 401, "APIGW.0301"),
-        ("auth/empty-token", "", show_passphrase(first["id"]), p(first["id"]), 401, "APIGW.0301"),
-        ("auth/unknown-token", unknown_token, show_passphrase(first["id"]), p(first["id"]), 401, "APIGW.0301"),
-        ("auth/forbidden-token", forbidden, show_passphrase(first["id"]), p(first["id"]), 403, "SMS.9004"),
-        ("auth/token-16384-chars", longest_token, show_passphrase(first["id"]), p(first["id"]), 401, "APIGW.0301"),
-        ("auth/token-16385-chars", too_long_token, show_passphrase(first["id"]), p(first["id"]), 400, "APIGW.0201"),
-        ("task-id/unknown-task", token, show_passphrase(unknown_task), p(unknown_task), 404, "SMS.2252"),
-        ("task-id/37-chars", token, show_passphrase(long_task), p(long_task), 400, "SMS.0202"),
-        ("task-id/37-non-ascii-chars", token, show_passphrase(long_task_utf8), p(long_task_utf8), 400, "SMS.0202"),
-        ("task-id/empty", token, show_passphrase(""), "/v3/tasks//passphrase", 404, "APIGW.0101"),
+        ("auth/missing-token", None, show_passphrase(first["id"]), p(first["id"]), NO_TOKEN),
+        ("auth/empty-token", "", show_passphrase(first["id"]), p(first["id"]), e.empty_token()),
+        ("auth/unknown-token", unknown_token, show_passphrase(first["id"]), p(first["id"]), UNKNOWN_TOKEN),
+        ("auth/forbidden-token", forbidden, show_passphrase(first["id"]), p(first["id"]),
+         e.service(False, len(first["id"]), exists=True)),
+        ("auth/token-16384-chars", longest_token, show_passphrase(first["id"]), p(first["id"]), UNKNOWN_TOKEN),
+        ("auth/token-16385-chars", too_long_token, show_passphrase(first["id"]), p(first["id"]), e.long_token()),
+        ("task-id/unknown-task", token, show_passphrase(unknown_task), p(unknown_task),
+         e.service(True, len(unknown_task), exists=False)),
+        ("task-id/37-chars", token, show_passphrase(long_task), p(long_task),
+         e.service(True, len(long_task), exists=False)),
+        ("task-id/37-non-ascii-chars", token, show_passphrase(long_task_utf8), p(long_task_utf8),
+         e.service(True, len(long_task_utf8), exists=False)),
+        ("task-id/empty", token, show_passphrase(""), "/v3/tasks//passphrase", e.empty_task_id(True)),
+        ("order/denied-unknown-task", forbidden, show_passphrase(unknown_task), p(unknown_task),
+         e.service(False, len(unknown_task), exists=False)),
+        ("order/denied-over-long-id", forbidden, show_passphrase(long_task), p(long_task),
+         e.service(False, len(long_task), exists=False)),
+        ("order/denied-empty-id", forbidden, show_passphrase(""), "/v3/tasks//passphrase",
+         e.empty_task_id(False)),
         ("routing/wrong-path (show_task: GET /v3/tasks/{task_id})", token, show_task(first["id"]),
-         f"/v3/tasks/{first['id']}", 404, "APIGW.0101"),
+         f"/v3/tasks/{first['id']}", NOT_PUBLISHED),
     ]
-    for name, sent_token, call, path, status, code in errors:
-        check_error(target, report, name, sent_token, call, path, status, code)
+    for name, sent_token, call, path, answer in errors:
+        if answer is None:
+            report.result(name, ["sdk_check.py expects 200 for an error check: its expectations are wrong"], "")
+            continue
+        check_error(target, report, name, sent_token, call, path, answer)
 
     # Task ids the SDK percent-encodes reach the mock as the same task.
     for task in tasks[1:]:

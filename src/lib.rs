@@ -58,13 +58,14 @@ pub mod generate;
 mod http;
 pub mod iam;
 pub mod mock;
+pub mod openapi;
 mod redact;
 mod report;
 mod runner;
 mod vocab;
 mod yaml;
 
-pub use case::{Case, CaseKind, load_dir};
+pub use case::{Case, CaseKind, Document, Judge, load_dir};
 pub use contract::{Contract, Violation};
 pub use coverage::Coverage;
 pub use http::{HttpClient, TransportError};

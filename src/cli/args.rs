@@ -60,6 +60,8 @@ pub(super) enum Command {
     /// Send every request case to the mock and to the live endpoint, and show where their
     /// answers differ (and the fixture setting that would make the mock agree).
     Diff(Box<DiffArgs>),
+    /// Print the contract as an OpenAPI 3.1 document (or write it, or check a committed copy).
+    Openapi(super::openapi::OpenapiArgs),
 }
 
 #[derive(Debug, Clone, Args)]

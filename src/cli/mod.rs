@@ -9,6 +9,7 @@ mod args;
 mod diff;
 mod error;
 mod mock;
+mod openapi;
 mod output;
 mod progress;
 mod reports;
@@ -65,6 +66,7 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Some(Command::Generate(args)) => tools::generate(&args),
         Some(Command::Coverage(args)) => tools::coverage(&args),
         Some(Command::Diff(args)) => diff::diff(&args, endpoint, &redactor),
+        Some(Command::Openapi(args)) => openapi::openapi(&args),
         None => run::run(&cli.run, endpoint, &redactor),
     };
     result.unwrap_or_else(|error| {

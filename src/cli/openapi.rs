@@ -1,0 +1,95 @@
+//! `sms-conformance openapi [--output FILE | --check FILE]`: the contract as an OpenAPI 3.1
+//! document, printed, written, or compared with a committed copy.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::args::SuiteArgs;
+use super::error::Error;
+use super::{load_suite, write_file};
+use crate::mock::Fixture;
+use crate::openapi;
+
+/// Arguments of `openapi`.
+#[derive(Debug, Args)]
+pub(super) struct OpenapiArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// The mock fixture whose first task is the path parameter's example (default: the
+    /// built-in one, which `sms-conformance mock` serves).
+    #[arg(long, value_name = "FILE")]
+    pub fixture: Option<PathBuf>,
+    /// Write the document to FILE (replaced atomically) instead of printing it.
+    #[arg(long, value_name = "FILE", conflicts_with = "check")]
+    pub output: Option<PathBuf>,
+    /// Write nothing; exit 1 when FILE is not the document the contract gives.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+}
+
+/// `sms-conformance openapi`.
+pub(super) fn openapi(args: &OpenapiArgs) -> Result<ExitCode, Error> {
+    let (contract, cases) = load_suite(&args.suite)?;
+    let fixture = match &args.fixture {
+        Some(file) => Fixture::load(file)?,
+        None => Fixture::builtin(),
+    };
+    let text = openapi::generate(&contract, &cases, &fixture);
+    if let Some(file) = &args.check {
+        let committed = match std::fs::read_to_string(file) {
+            Ok(committed) => Some(committed),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(Error::Read {
+                    path: file.clone(),
+                    source,
+                });
+            }
+        };
+        let shown = file.display();
+        let Some(committed) = committed else {
+            println!("{shown}: missing: run `sms-conformance openapi --output {shown}`");
+            return Ok(ExitCode::FAILURE);
+        };
+        if committed == text {
+            println!("{shown} is up to date with the contract");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let line = first_different_line(&committed, &text);
+        println!(
+            "{shown}: out of date with the contract (first difference at line {line}): run `sms-conformance openapi --output {shown}`"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    match &args.output {
+        Some(file) => {
+            write_file(file, text.as_bytes())?;
+            eprintln!("wrote {}", file.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The 1-based number of the first line where `a` and `b` differ.
+fn first_different_line(a: &str, b: &str) -> usize {
+    let mut lines = a.lines().zip(b.lines());
+    1 + lines.position(|(x, y)| x != y).unwrap_or_else(|| {
+        // One is the other with lines added or removed at its end.
+        a.lines().count().min(b.lines().count())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_different_line;
+
+    #[test]
+    fn the_first_different_line_is_counted_from_one() {
+        assert_eq!(first_different_line("a\nb\nc\n", "a\nx\nc\n"), 2);
+        assert_eq!(first_different_line("a\nb\n", "a\nb\nc\n"), 3);
+        assert_eq!(first_different_line("a\n", "b\n"), 1);
+    }
+}
