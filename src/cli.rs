@@ -151,6 +151,19 @@ struct MockArgs {
     /// The fixture (tasks and tokens) instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     fixture: Option<PathBuf>,
+    /// Connections served at once; past it a connection gets the gateway's 429 and is closed.
+    #[arg(long, default_value = "1024", value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    max_connections: u32,
+    /// The time a request head has to arrive whole (at most 30s), counted from the connection
+    /// or from the previous answer.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    header_timeout: Duration,
+    /// A connection on which no byte moves either way for this long is closed.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    idle_timeout: Duration,
+    /// After Ctrl-C or SIGTERM, the time requests in flight get before the mock quits.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    shutdown_timeout: Duration,
 }
 
 /// Parses `10s`, `250ms` or `3` (seconds).
@@ -464,37 +477,13 @@ fn read_secret(file: Option<&Path>, env: &str) -> Result<Option<String>, String>
 
 fn serve_mock(args: &MockArgs) -> Result<ExitCode, String> {
     let fixture = load_fixture(args.fixture.as_deref())?;
-    let tokens: Vec<String> = fixture
-        .tokens
-        .iter()
-        .map(|t| {
-            format!(
-                "{} ({})",
-                t.name,
-                if t.permitted {
-                    "may read passphrases"
-                } else {
-                    "denied: 403"
-                }
-            )
-        })
-        .collect();
-    let tasks = fixture.tasks.len();
-    let runtime = runtime()?;
-    runtime.block_on(async {
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        let (addr, serving) = mock::server::bind(args.listen, Arc::new(fixture), shutdown)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-        println!("sms-conformance mock listening on http://{addr}");
-        println!("  GET http://{addr}/v3/tasks/{{task_id}}/passphrase");
-        println!("  {tasks} task(s); tokens: {}", tokens.join(", "));
-        println!("  Ctrl-C stops it.");
-        serving.await.map_err(|e| format!("the mock stopped: {e}"))
-    })?;
-    Ok(ExitCode::SUCCESS)
+    let limits = mock::server::Limits {
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        header_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        shutdown_timeout: args.shutdown_timeout,
+    };
+    mock::server::standalone(args.listen, fixture, limits)
 }
 
 #[cfg(test)]
