@@ -2,12 +2,16 @@
 # The standalone mock's resident memory before, during and after rounds of 10,000 concurrent
 # connections (wrk on loopback): does it come back to the idle baseline once the load is gone?
 # Run on demand: bash benches/mock-memory.sh   (installs wrk from Debian if missing)
-# ROUNDS (default 3), CONNECTIONS (10000), MOCK_ARGS (extra mock flags), MOCK_ENV (e.g.
+# BIN_DIR, ROUNDS (default 3), CONNECTIONS (10000), MOCK_ARGS (extra mock flags), MOCK_ENV (e.g.
 # MALLOC_ARENA_MAX=2, to compare allocator settings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked -q --bin sms-conformance
+# BIN_DIR: binaries built elsewhere (e.g. an older commit's), else this tree's release build.
+if [ -z "${BIN_DIR:-}" ]; then
+  cargo build --release --locked -q --bin sms-conformance
+  BIN_DIR=${CARGO_TARGET_DIR:-target}/release
+fi
 rounds=${ROUNDS:-3}
 connections=${CONNECTIONS:-10000}
 port=${MOCK_PORT:-18080}
@@ -18,7 +22,7 @@ if [ "$(ulimit -n)" -le $((connections + 100)) ]; then
   exit 1
 fi
 # shellcheck disable=SC2086
-env ${MOCK_ENV:-} target/release/sms-conformance mock --listen "127.0.0.1:$port" ${MOCK_ARGS:-} >/dev/null &
+env ${MOCK_ENV:-} "$BIN_DIR/sms-conformance" mock --listen "127.0.0.1:$port" ${MOCK_ARGS:-} >/dev/null 2>&1 &
 pid=$!
 lua=$(mktemp)
 trap 'kill $pid 2>/dev/null; rm -f "$lua"' EXIT

@@ -3,23 +3,27 @@
 # (examples/bare_hyper.rs), side by side on this machine: requests a second and latency
 # percentiles from wrk on loopback, rounds alternating between the two, and the ratio.
 # Run on demand: bash benches/mock-throughput.sh   (installs wrk from Debian if missing)
-# ROUNDS (default 3), SECONDS_PER_ROUND (10), CONNECTIONS (32), MOCK_ARGS (extra mock flags).
+# BIN_DIR, ROUNDS (default 3), SECONDS_PER_ROUND (10), CONNECTIONS (32), MOCK_ARGS (extra mock flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked -q --bin sms-conformance --example bare_hyper
+# BIN_DIR: binaries built elsewhere (e.g. an older commit's), else this tree's release build.
+if [ -z "${BIN_DIR:-}" ]; then
+  cargo build --release --locked -q --bin sms-conformance --example bare_hyper
+  BIN_DIR=${CARGO_TARGET_DIR:-target}/release
+fi
 rounds=${ROUNDS:-3}
 seconds=${SECONDS_PER_ROUND:-10}
 connections=${CONNECTIONS:-32}
 mock_port=${MOCK_PORT:-18080}
 bare_port=${BARE_PORT:-18081}
 # shellcheck disable=SC2086
-target/release/sms-conformance mock --listen "127.0.0.1:$mock_port" ${MOCK_ARGS:-} >/dev/null &
+"$BIN_DIR/sms-conformance" mock --listen "127.0.0.1:$mock_port" ${MOCK_ARGS:-} >/dev/null 2>&1 &
 mock_pid=$!
-target/release/examples/bare_hyper "127.0.0.1:$bare_port" >/dev/null &
+"$BIN_DIR/examples/bare_hyper" "127.0.0.1:$bare_port" >/dev/null &
 bare_pid=$!
 lua=$(mktemp)
-trap 'kill $mock_pid $bare_pid 2>/dev/null; rm -f "$lua" "$lua.results"' EXIT
+trap 'kill $mock_pid $bare_pid 2>/dev/null; rm -f "$lua" "$lua.results" "$lua.out"' EXIT
 sleep 0.5
 token=$(awk '/name: token$/ {getline; print $2}' src/mock/default-fixture.yaml)
 echo "wrk.headers[\"X-Auth-Token\"] = \"$token\"" > "$lua"
@@ -31,25 +35,36 @@ if [ "$(same "$mock_port")" != "$(same "$bare_port")" ]; then
   diff <(same "$mock_port") <(same "$bare_port") >&2 || true
   exit 1
 fi
-# wrk's summary → "requests/s p50 p99" (latencies in ms).
+# CPU seconds (user + system) a process has used so far.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# One wrk round against a port → "requests/s p50 p99 cpu-µs-per-request" (latencies in ms).
+# The server's CPU time per request does not depend on what else the machine is running;
+# requests/s does.
 measure() {
-  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$lua" "http://127.0.0.1:$1$path" | awk '
+  local before after
+  before=$(cpu "$2")
+  wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$lua" "http://127.0.0.1:$1$path" > "$lua.out"
+  after=$(cpu "$2")
+  awk -v cpu="$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
-    /Non-2xx/ { bad = $NF }
-    END { if (bad) { print "non-2xx answers: " bad > "/dev/stderr"; exit 1 }; printf "%d %.3f %.3f\n", rps, p50, p99 }'
+    / requests in / { n = $1 } /Non-2xx/ { bad = $NF }
+    END { if (bad) { print "non-2xx answers: " bad > "/dev/stderr"; exit 1 }
+          printf "%d %.3f %.3f %.2f\n", rps, p50, p99, cpu * 1e6 / n }' "$lua.out"
 }
-measure "$bare_port" >/dev/null   # warm-up, both
-measure "$mock_port" >/dev/null
-printf "%-6s %-5s %12s %9s %9s\n" round server "requests/s" "p50 ms" "p99 ms"
+measure "$bare_port" "$bare_pid" >/dev/null   # warm-up, both
+measure "$mock_port" "$mock_pid" >/dev/null
+printf "%-6s %-5s %12s %9s %9s %12s\n" round server "requests/s" "p50 ms" "p99 ms" "CPU µs/req"
 for round in $(seq "$rounds"); do
   for server in bare mock; do
-    port=$bare_port; [ $server = mock ] && port=$mock_port
-    read -r rps p50 p99 < <(measure "$port")
-    printf "%-6s %-5s %12s %9s %9s\n" "$round" "$server" "$rps" "$p50" "$p99"
-    echo "$server $rps $p99" >> "$lua.results"
+    if [ $server = mock ]; then port=$mock_port pid=$mock_pid; else port=$bare_port pid=$bare_pid; fi
+    read -r rps p50 p99 cpu_per_request < <(measure "$port" "$pid")
+    printf "%-6s %-5s %12s %9s %9s %12s\n" "$round" "$server" "$rps" "$p50" "$p99" "$cpu_per_request"
+    echo "$server $rps $p99 $cpu_per_request" >> "$lua.results"
   done
 done
-awk '{ n[$1]++; r[$1] += $2; if ($3 > p[$1]) p[$1] = $3 }
+awk '{ n[$1]++; r[$1] += $2; c[$1] += $4; if ($3 > p[$1]) p[$1] = $3 }
   END { printf "mean: bare %d req/s, mock %d req/s: mock/bare = %.3f; worst p99: bare %.3f ms, mock %.3f ms\n",
-        r["bare"] / n["bare"], r["mock"] / n["mock"], (r["mock"] / n["mock"]) / (r["bare"] / n["bare"]), p["bare"], p["mock"] }' "$lua.results"
+          r["bare"] / n["bare"], r["mock"] / n["mock"], (r["mock"] / n["mock"]) / (r["bare"] / n["bare"]), p["bare"], p["mock"]
+        printf "server CPU per request: bare %.2f µs, mock %.2f µs: bare/mock = %.3f\n",
+          c["bare"] / n["bare"], c["mock"] / n["mock"], (c["bare"] / n["bare"]) / (c["mock"] / n["mock"]) }' "$lua.results"

@@ -17,11 +17,13 @@
 
 mod idle;
 mod standalone;
+mod trim;
 
 use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -131,6 +133,8 @@ struct Host {
     refusals: Arc<Semaphore>,
     /// Turns true when the server stops accepting.
     stopping: watch::Sender<bool>,
+    /// The most connections open at once since the allocator was last trimmed.
+    peak: AtomicUsize,
 }
 
 impl Host {
@@ -151,16 +155,19 @@ impl Host {
             connections: Arc::new(Semaphore::new(limits.max_connections)),
             refusals: Arc::new(Semaphore::new(REFUSING_AT_ONCE)),
             stopping: watch::Sender::new(false),
+            peak: AtomicUsize::new(0),
             limits,
         })
     }
 
-    /// Accepts connections until `stop` completes; returns its output.
+    /// Accepts connections until `stop` completes; returns its output. Meanwhile gives the
+    /// memory of bursts of connections back to the system once they have gone.
     async fn accept_until<T>(
         self: &Arc<Host>,
         listener: TcpListener,
         stop: impl Future<Output = T>,
     ) -> T {
+        let _trimming = AbortOnDrop(tokio::spawn(trim::after_bursts(Arc::clone(self))));
         let mut stop = std::pin::pin!(stop);
         loop {
             let accepted = tokio::select! {
@@ -184,6 +191,7 @@ impl Host {
     /// Serves `stream`, refuses it, or closes it, by the connections already open.
     fn take(self: &Arc<Host>, stream: TcpStream) {
         if let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() {
+            self.peak.fetch_max(self.open(), Ordering::Relaxed);
             let host = Arc::clone(self);
             tokio::spawn(async move {
                 host.serve(stream).await;
@@ -235,6 +243,15 @@ impl Host {
             Ok(()) => 0,
             Err(_) => self.open(),
         }
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
