@@ -261,6 +261,51 @@ async fn a_head_that_never_ends_is_cut_at_the_header_timeout() {
 }
 
 #[tokio::test]
+async fn the_header_timeout_runs_again_for_the_next_request_on_a_kept_alive_connection() {
+    let mock = Mock::start(&["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
+    let mut stream = mock.connect().await;
+    stream
+        .write_all(permitted_request().as_bytes())
+        .await
+        .unwrap();
+    let answer = read_answer(&mut stream).await.expect("an answer");
+    assert_eq!(answer.status, 200);
+    stream.write_all(half_a_head().as_bytes()).await.unwrap();
+    let trickle = async {
+        loop {
+            sleep(Duration::from_millis(200)).await;
+            if stream.write_all(b"k").await.is_err() {
+                return;
+            }
+        }
+    };
+    assert!(
+        timeout(PATIENCE, trickle).await.is_ok(),
+        "the mock kept reading the second head"
+    );
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_sending_whole_requests_outlives_the_header_timeout() {
+    let mock = Mock::start(&["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
+    let mut stream = mock.connect().await;
+    let started = std::time::Instant::now();
+    let mut answered = 0;
+    while started.elapsed() < Duration::from_secs(3) {
+        stream
+            .write_all(permitted_request().as_bytes())
+            .await
+            .unwrap();
+        let answer = read_answer(&mut stream)
+            .await
+            .unwrap_or_else(|| panic!("cut after {answered} answers, {:?}", started.elapsed()));
+        assert_eq!(answer.status, 200);
+        answered += 1;
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
 async fn a_kept_alive_connection_left_idle_is_closed_at_the_idle_timeout() {
     let mock = Mock::start(&["--idle-timeout", "1s", "--header-timeout", "30s"]).await;
     let mut stream = mock.connect().await;

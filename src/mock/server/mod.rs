@@ -15,8 +15,8 @@
 //!   finish (their answers say `Connection: close`), and cuts what is left at
 //!   [`Limits::shutdown_timeout`].
 
-mod idle;
 mod standalone;
+mod timeouts;
 mod trim;
 
 use std::convert::Infallible;
@@ -32,7 +32,7 @@ use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::Service;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Semaphore, watch};
@@ -40,7 +40,7 @@ use tokio::sync::{Semaphore, watch};
 pub use standalone::standalone;
 
 use super::{Fixture, MockAnswer, REQUEST_ID_HEADER, answer, new_request_id};
-use idle::IdleTimeout;
+use timeouts::{HeadArrived, Timeouts};
 
 /// The most bytes a request head (request line and headers) may have: room for the
 /// documented 16,384-character token and more, far below hyper's default of ~400 KiB.
@@ -102,9 +102,9 @@ where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let host = Host::new(fixture, Limits::default());
-    let io = TokioIo::new(IdleTimeout::new(io, host.limits.idle_timeout));
+    let (io, service) = host.connection(io);
     host.http
-        .serve_connection(io, host.service.clone())
+        .serve_connection(io, service)
         .await
         .map_err(std::io::Error::other)
 }
@@ -124,7 +124,7 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// What every connection of one server shares.
 struct Host {
     limits: Limits,
-    service: MockService,
+    fixture: Arc<Fixture>,
     http: http1::Builder,
     refusal: http1::Builder,
     /// One permit a served connection.
@@ -140,16 +140,14 @@ struct Host {
 impl Host {
     fn new(fixture: Arc<Fixture>, limits: Limits) -> Arc<Host> {
         let mut http = http1::Builder::new();
-        http.timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
+        // The header timeout is kept by [`Timeouts`], per connection rather than per request.
+        http.header_read_timeout(None)
             .max_buf_size(MAX_HEAD_BYTES)
             .max_header_size(MAX_HEAD_BYTES);
         let mut refusal = http.clone();
-        refusal
-            .header_read_timeout(REFUSAL_TIMEOUT.min(limits.header_timeout))
-            .keep_alive(false);
+        refusal.keep_alive(false);
         Arc::new(Host {
-            service: MockService { fixture },
+            fixture,
             http,
             refusal,
             connections: Arc::new(Semaphore::new(limits.max_connections)),
@@ -200,9 +198,13 @@ impl Host {
         } else if let Ok(permit) = Arc::clone(&self.refusals).try_acquire_owned() {
             let host = Arc::clone(self);
             tokio::spawn(async move {
-                let io = TokioIo::new(IdleTimeout::new(stream, REFUSAL_TIMEOUT));
+                let head_arrived = HeadArrived::default();
+                let timeout = REFUSAL_TIMEOUT.min(host.limits.header_timeout);
+                let io = Timeouts::new(stream, timeout, timeout, head_arrived.clone());
+                let io = TokioIo::new(io);
                 let refusal = Refusal {
                     max_connections: host.limits.max_connections,
+                    head_arrived,
                 };
                 let _ = host.refusal.serve_connection(io, refusal).await;
                 drop(permit);
@@ -212,8 +214,8 @@ impl Host {
 
     async fn serve(&self, stream: TcpStream) {
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(IdleTimeout::new(stream, self.limits.idle_timeout));
-        let connection = self.http.serve_connection(io, self.service.clone());
+        let (io, service) = self.connection(stream);
+        let connection = self.http.serve_connection(io, service);
         let mut connection = std::pin::pin!(connection);
         let mut stopping = self.stopping.subscribe();
         tokio::select! {
@@ -222,6 +224,23 @@ impl Host {
         }
         connection.as_mut().graceful_shutdown();
         let _ = connection.await;
+    }
+
+    /// `io` under the limits' timeouts, and the mock's service for it.
+    fn connection<I>(&self, io: I) -> (TokioIo<Timeouts<I>>, MockService) {
+        let head_arrived = HeadArrived::default();
+        let limits = &self.limits;
+        let io = Timeouts::new(
+            io,
+            limits.idle_timeout,
+            limits.header_timeout,
+            head_arrived.clone(),
+        );
+        let service = MockService {
+            fixture: Arc::clone(&self.fixture),
+            head_arrived,
+        };
+        (TokioIo::new(io), service)
     }
 
     /// How many connections are being served.
@@ -265,10 +284,10 @@ fn is_connection_error(error: &std::io::Error) -> bool {
     )
 }
 
-/// The mock's behaviour ([`answer`]) as a hyper service.
-#[derive(Clone)]
+/// The mock's behaviour ([`answer`]) as a hyper service, for one connection.
 struct MockService {
     fixture: Arc<Fixture>,
+    head_arrived: HeadArrived,
 }
 
 impl Service<Request<Incoming>> for MockService {
@@ -277,6 +296,7 @@ impl Service<Request<Incoming>> for MockService {
     type Future = Ready<Result<Self::Response, Infallible>>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
+        self.head_arrived.mark();
         let mock = answer(
             &self.fixture,
             request.method(),
@@ -291,6 +311,7 @@ impl Service<Request<Incoming>> for MockService {
 /// Answers every request with the gateway's throttling answer and closes.
 struct Refusal {
     max_connections: usize,
+    head_arrived: HeadArrived,
 }
 
 impl Service<Request<Incoming>> for Refusal {
@@ -299,6 +320,7 @@ impl Service<Request<Incoming>> for Refusal {
     type Future = Ready<Result<Self::Response, Infallible>>;
 
     fn call(&self, _: Request<Incoming>) -> Self::Future {
+        self.head_arrived.mark();
         let request_id = new_request_id();
         let body = serde_json::json!({
             "error_code": "APIGW.0308",
