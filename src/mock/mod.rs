@@ -2,7 +2,7 @@
 //!
 //! Its behaviour is one pure function, [`answer`], of the request (method, path, headers)
 //! and the [`Fixture`]: no I/O and nothing kept per request, so every host serves the same
-//! answers and memory stays flat. The hosts are [`server`] (hyper via axum: the embedded
+//! answers and memory stays flat. The hosts are [`server`] (hyper, with limits: the embedded
 //! default target and `sms-conformance mock`) and, in this crate's tests, wiremock.
 //!
 //! Where the real service's answer is undocumented, the choice is marked "assumed" here and
