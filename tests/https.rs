@@ -1,45 +1,20 @@
-//! https against the mock served over TLS: the runner trusts the system's root certificates
-//! (here pointed at a test CA with `SSL_CERT_FILE`, as rustls-native-certs reads it), and
-//! refuses a certificate no root vouches for.
+//! https against the mock served over TLS (its host's `serve_io` on a rustls stream): the
+//! runner trusts the system's root certificates (here pointed at a test CA with
+//! `SSL_CERT_FILE`, as rustls-native-certs reads it), and refuses a certificate no root
+//! vouches for.
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use common::binary::{builtin_env, run};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use sms_conformance::mock::Fixture;
-use tokio::net::{TcpListener, TcpStream};
+use sms_conformance::mock::server::serve_io;
+use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-
-/// A TCP listener that completes a TLS handshake before handing a connection to axum.
-struct TlsListener {
-    tcp: TcpListener,
-    acceptor: TlsAcceptor,
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = tokio_rustls::server::TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let Ok((tcp, addr)) = self.tcp.accept().await else {
-                continue;
-            };
-            if let Ok(tls) = self.acceptor.accept(tcp).await {
-                return (tls, addr);
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.tcp.local_addr()
-    }
-}
 
 /// A test CA (its PEM) and the mock served over TLS with a certificate it signed for
 /// `localhost`; returns the CA and the https base URL.
@@ -60,12 +35,19 @@ async fn mock_over_tls() -> (String, String) {
         .unwrap();
     let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("https://localhost:{}", tcp.local_addr().unwrap().port());
-    let listener = TlsListener {
-        tcp,
-        acceptor: TlsAcceptor::from(Arc::new(config)),
-    };
-    let router = sms_conformance::mock::server::router(Arc::new(Fixture::builtin()));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let fixture = Arc::new(Fixture::builtin());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = tcp.accept().await {
+            let (acceptor, fixture) = (acceptor.clone(), Arc::clone(&fixture));
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake: nothing to serve.
+                if let Ok(tls) = acceptor.accept(stream).await {
+                    let _ = serve_io(tls, fixture).await;
+                }
+            });
+        }
+    });
     (ca.pem(), url)
 }
 

@@ -368,12 +368,38 @@ pub(super) enum ColorWhen {
 
 #[derive(Debug, Args)]
 pub(super) struct MockArgs {
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    /// The address to listen on: an IP address or a host name, and a port
+    /// (`localhost:8080`).
+    #[arg(long, default_value = "127.0.0.1:8080", value_parser = parse_listen, value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// The fixture (tasks and tokens) instead of the built-in one.
+    /// The fixture (tasks, tokens, users and assumed choices) instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub fixture: Option<PathBuf>,
+    /// Connections served at once; past it a connection gets the gateway's 429 and is closed.
+    #[arg(long, default_value = "1024", value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub max_connections: u32,
+    /// The time a request head has to arrive whole (at most 30s), counted from the connection
+    /// or from the previous answer.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub header_timeout: Duration,
+    /// A connection on which no byte moves either way for this long is closed.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub idle_timeout: Duration,
+    /// After Ctrl-C or SIGTERM, the time requests in flight get before the mock quits.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub shutdown_timeout: Duration,
+}
+
+/// Parses a listening address: `127.0.0.1:8080`, `[::1]:8080` or `localhost:8080` (the name
+/// resolved, its first address taken).
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let mut addresses = text
+        .to_socket_addrs()
+        .map_err(|e| format!("`{text}` is not an address to listen on (HOST:PORT): {e}"))?;
+    addresses
+        .next()
+        .ok_or_else(|| format!("`{text}` resolves to no address"))
 }
 
 /// Parses a rate: a number of requests a second, more than zero.

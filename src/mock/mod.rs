@@ -3,7 +3,7 @@
 //! Its behaviour is one pure function, [`answer`], of the request (method, path, headers,
 //! body) and the [`Fixture`]: no I/O and nothing kept per request, so every host serves the
 //! same answers and memory stays flat. `POST /v3/auth/tokens` goes to its IAM ([`iam`]),
-//! which issues the fixture's tokens to the fixture's users. The hosts are [`server`] (hyper via axum: the embedded
+//! which issues the fixture's tokens to the fixture's users. The hosts are [`server`] (hyper, with limits: the embedded
 //! default target and `sms-conformance mock`) and, in this crate's tests, wiremock.
 //!
 //! Where the real service's answer is undocumented, the choice is an assumption of the

@@ -1,0 +1,176 @@
+//! A byte stream that fails with `TimedOut` when the client is too slow: no byte moved either
+//! way for the idle timeout, or no whole request head within the header timeout of the mock
+//! starting to wait for one. The mock's two timeouts, under hyper.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+/// Set by the service when it is handed a request: its head has arrived whole.
+#[derive(Clone, Default)]
+pub(super) struct HeadArrived(Arc<AtomicBool>);
+
+impl HeadArrived {
+    pub(super) fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// `io` with the idle and header timeouts.
+///
+/// The mock starts waiting for a head when the connection opens and whenever a write
+/// completes (an answer went out); the head has arrived when the service marks
+/// [`HeadArrived`]. Progress costs one clock read; the one timer of the connection is only
+/// reset when it fires early (at most once an idle period), or when a header deadline comes
+/// before it, so a busy connection seldom touches the timer wheel. (hyper's own
+/// `header_read_timeout` allocates and registers a timer for every request.)
+pub(super) struct Timeouts<T> {
+    io: T,
+    idle: Duration,
+    header: Duration,
+    last_progress: Instant,
+    /// When the head being waited for is due, if one is.
+    head_due: Option<Instant>,
+    head_arrived: HeadArrived,
+    timer: Pin<Box<Sleep>>,
+    timer_at: Instant,
+}
+
+impl<T> Timeouts<T> {
+    pub(super) fn new(
+        io: T,
+        idle: Duration,
+        header: Duration,
+        head_arrived: HeadArrived,
+    ) -> Timeouts<T> {
+        let now = Instant::now();
+        let timer_at = now + idle.min(header);
+        Timeouts {
+            io,
+            idle,
+            header,
+            last_progress: now,
+            head_due: Some(now + header),
+            head_arrived,
+            timer: Box::pin(tokio::time::sleep_until(timer_at)),
+            timer_at,
+        }
+    }
+
+    /// Passes on the outcome of an operation that completed (recording progress if it moved
+    /// bytes), or checks the timer for one that is waiting.
+    fn watch<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        outcome: Poll<io::Result<R>>,
+        moved: Moved,
+    ) -> Poll<io::Result<R>> {
+        if outcome.is_ready() {
+            match moved {
+                Moved::Nothing => {}
+                Moved::In => self.last_progress = Instant::now(),
+                Moved::Out => {
+                    // An answer went out: the next head is awaited from now.
+                    let now = Instant::now();
+                    self.last_progress = now;
+                    self.head_arrived.0.store(false, Ordering::Relaxed);
+                    let due = now + self.header;
+                    self.head_due = Some(due);
+                    if due < self.timer_at {
+                        self.timer.as_mut().reset(due);
+                        self.timer_at = due;
+                    }
+                }
+            }
+            return outcome;
+        }
+        loop {
+            ready!(self.timer.as_mut().poll(cx));
+            let now = Instant::now();
+            let idle_due = self.last_progress + self.idle;
+            if idle_due <= now {
+                return Poll::Ready(Err(timed_out("no byte moved either way")));
+            }
+            let mut due = idle_due;
+            if let Some(head_due) = self.head_due {
+                if self.head_arrived.0.load(Ordering::Relaxed) {
+                    self.head_due = None;
+                } else if head_due <= now {
+                    return Poll::Ready(Err(timed_out("no whole request head in time")));
+                } else {
+                    due = due.min(head_due);
+                }
+            }
+            self.timer.as_mut().reset(due);
+            self.timer_at = due;
+        }
+    }
+}
+
+fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, what)
+}
+
+/// What a completed operation moved.
+#[derive(Clone, Copy)]
+enum Moved {
+    Nothing,
+    In,
+    Out,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Timeouts<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let outcome = Pin::new(&mut this.io).poll_read(cx, buf);
+        this.watch(cx, outcome, Moved::In)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Timeouts<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let outcome = Pin::new(&mut this.io).poll_write(cx, buf);
+        this.watch(cx, outcome, Moved::Out)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let outcome = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        this.watch(cx, outcome, Moved::Out)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let outcome = Pin::new(&mut this.io).poll_flush(cx);
+        this.watch(cx, outcome, Moved::Nothing)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let outcome = Pin::new(&mut this.io).poll_shutdown(cx);
+        this.watch(cx, outcome, Moved::Nothing)
+    }
+}

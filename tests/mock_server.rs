@@ -1,0 +1,576 @@
+//! The standalone mock (`sms-conformance mock`) against hostile and careless clients, as a
+//! real child process on loopback: heads that never end, idle connections, more connections
+//! than it serves, oversized and malformed heads, a descriptor limit, and SIGINT / SIGTERM
+//! with a request half sent.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::builtin_token;
+use rstest::rstest;
+use sms_conformance::mock::Fixture;
+use sms_conformance::mock::server::Limits;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+use tokio::time::{sleep, timeout};
+
+/// How long anything may take before the test calls it a hang: far beyond every timeout the
+/// tests configure, far below the hang it guards against.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The standalone mock as a child process, its stderr lines as they come.
+struct Mock {
+    child: Child,
+    addr: String,
+    stderr: mpsc::UnboundedReceiver<String>,
+    seen: Vec<String>,
+}
+
+impl Mock {
+    /// `sms-conformance mock --listen 127.0.0.1:0 FLAGS` (FLAGS may give `--listen` instead).
+    async fn start(flags: &[&str]) -> Mock {
+        Mock::spawn(Command::new(env!("CARGO_BIN_EXE_sms-conformance")), flags).await
+    }
+
+    /// Like [`Mock::start`], with the soft and hard descriptor limits at `limit`.
+    async fn start_with_descriptor_limit(limit: u32, flags: &[&str]) -> Mock {
+        let mut command = Command::new("sh");
+        command.args([
+            "-c",
+            &format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
+            env!("CARGO_BIN_EXE_sms-conformance"),
+        ]);
+        Mock::spawn(command, flags).await
+    }
+
+    async fn spawn(mut command: Command, flags: &[&str]) -> Mock {
+        command.arg("mock");
+        if !flags.contains(&"--listen") {
+            command.args(["--listen", "127.0.0.1:0"]);
+        }
+        let mut child = command
+            .args(flags)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the binary starts");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = timeout(PATIENCE, stdout.next_line())
+            .await
+            .expect("the mock prints its address in time")
+            .unwrap()
+            .expect("the mock prints its address");
+        let addr = first
+            .rsplit("http://")
+            .next()
+            .unwrap()
+            .trim_end_matches('/')
+            .to_owned();
+        // Keep draining stdout so that the mock never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
+        let (send, stderr) = mpsc::unbounded_channel();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = send.send(line);
+            }
+        });
+        Mock {
+            child,
+            addr,
+            stderr,
+            seen: Vec::new(),
+        }
+    }
+
+    async fn connect(&self) -> TcpStream {
+        TcpStream::connect(&self.addr).await.unwrap()
+    }
+
+    /// Sends the signal `name` (`INT`, `TERM`) to the mock.
+    fn signal(&self, name: &str) {
+        let pid = self.child.id().expect("the mock is running").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-s", name, &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for a stderr line containing `needle`.
+    async fn wait_for_stderr(&mut self, needle: &str) {
+        let found = timeout(PATIENCE, async {
+            while let Some(line) = self.stderr.recv().await {
+                self.seen.push(line.clone());
+                if line.contains(needle) {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert!(
+            found == Ok(true),
+            "`{needle}` not on stderr: {:?}",
+            self.seen
+        );
+    }
+
+    /// Waits for the mock to exit; returns its exit code and all it printed on stderr.
+    async fn exit(mut self) -> (Option<i32>, String) {
+        let status = timeout(PATIENCE, self.child.wait())
+            .await
+            .expect("the mock exits in time")
+            .unwrap();
+        while let Ok(Some(line)) = timeout(Duration::from_secs(1), self.stderr.recv()).await {
+            self.seen.push(line);
+        }
+        (status.code(), self.seen.join("\n"))
+    }
+}
+
+/// The path of the built-in fixture's task.
+fn task_path() -> String {
+    format!("/v3/tasks/{}/passphrase", Fixture::builtin().tasks[0].id)
+}
+
+/// A whole permitted request.
+fn permitted_request() -> String {
+    format!(
+        "GET {} HTTP/1.1\r\nHost: mock\r\nX-Auth-Token: {}\r\n\r\n",
+        task_path(),
+        builtin_token("token")
+    )
+}
+
+/// The start of a request whose head never ends.
+fn half_a_head() -> String {
+    format!("GET {} HTTP/1.1\r\nHost: mock\r\nX-Auth-To", task_path())
+}
+
+/// One answer read off a raw connection.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    /// Lower-case names.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
+    }
+}
+
+/// Reads one answer (head and `Content-Length` body); `None` when the connection ends first.
+async fn read_answer(stream: &mut TcpStream) -> Option<Answer> {
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at;
+        }
+        let n = timeout(PATIENCE, stream.read(&mut buffer))
+            .await
+            .expect("an answer or the end of the connection in time")
+            .unwrap_or(0);
+        if n == 0 {
+            return None;
+        }
+        bytes.extend_from_slice(&buffer[..n]);
+    };
+    let head = String::from_utf8(bytes[..head_end].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap();
+    let headers: Vec<(String, String)> = lines
+        .map(|line| {
+            let (name, value) = line.split_once(':').unwrap();
+            (name.to_lowercase(), value.trim().to_owned())
+        })
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = bytes[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = timeout(PATIENCE, stream.read(&mut buffer))
+            .await
+            .expect("the body in time")
+            .unwrap();
+        assert!(n > 0, "the connection ended inside the body");
+        body.extend_from_slice(&buffer[..n]);
+    }
+    Some(Answer {
+        status: status.parse().unwrap(),
+        headers,
+        body,
+    })
+}
+
+/// Waits for the mock to close `stream` (end of stream or reset), discarding what comes.
+async fn closed_by_the_mock(stream: &mut TcpStream) {
+    let mut buffer = [0u8; 4096];
+    let ended = timeout(PATIENCE, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the mock kept the connection open");
+}
+
+/// Sends a whole request on a new connection and reads its answer.
+async fn exchange(mock: &Mock, request: &[u8]) -> Option<Answer> {
+    let mut stream = mock.connect().await;
+    stream.write_all(request).await.ok()?;
+    read_answer(&mut stream).await
+}
+
+#[tokio::test]
+async fn a_head_that_never_ends_is_cut_at_the_header_timeout() {
+    let mock = Mock::start(&["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
+    let mut stream = mock.connect().await;
+    stream.write_all(half_a_head().as_bytes()).await.unwrap();
+    // A byte now and then: never idle, never done.
+    let trickle = async {
+        loop {
+            sleep(Duration::from_millis(200)).await;
+            if stream.write_all(b"k").await.is_err() {
+                return;
+            }
+        }
+    };
+    assert!(
+        timeout(PATIENCE, trickle).await.is_ok(),
+        "the mock kept reading a head that never ends"
+    );
+}
+
+#[tokio::test]
+async fn the_header_timeout_runs_again_for_the_next_request_on_a_kept_alive_connection() {
+    let mock = Mock::start(&["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
+    let mut stream = mock.connect().await;
+    stream
+        .write_all(permitted_request().as_bytes())
+        .await
+        .unwrap();
+    let answer = read_answer(&mut stream).await.expect("an answer");
+    assert_eq!(answer.status, 200);
+    stream.write_all(half_a_head().as_bytes()).await.unwrap();
+    let trickle = async {
+        loop {
+            sleep(Duration::from_millis(200)).await;
+            if stream.write_all(b"k").await.is_err() {
+                return;
+            }
+        }
+    };
+    assert!(
+        timeout(PATIENCE, trickle).await.is_ok(),
+        "the mock kept reading the second head"
+    );
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_sending_whole_requests_outlives_the_header_timeout() {
+    let mock = Mock::start(&["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
+    let mut stream = mock.connect().await;
+    let started = std::time::Instant::now();
+    let mut answered = 0;
+    while started.elapsed() < Duration::from_secs(3) {
+        stream
+            .write_all(permitted_request().as_bytes())
+            .await
+            .unwrap();
+        let answer = read_answer(&mut stream)
+            .await
+            .unwrap_or_else(|| panic!("cut after {answered} answers, {:?}", started.elapsed()));
+        assert_eq!(answer.status, 200);
+        answered += 1;
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_left_idle_is_closed_at_the_idle_timeout() {
+    let mock = Mock::start(&["--idle-timeout", "1s", "--header-timeout", "30s"]).await;
+    let mut stream = mock.connect().await;
+    stream
+        .write_all(permitted_request().as_bytes())
+        .await
+        .unwrap();
+    let answer = read_answer(&mut stream).await.expect("an answer");
+    assert_eq!(answer.status, 200);
+    assert_ne!(answer.header("connection"), Some("close"));
+    closed_by_the_mock(&mut stream).await;
+}
+
+#[tokio::test]
+async fn beyond_max_connections_a_connection_gets_the_gateways_429_and_is_closed() {
+    let mock = Mock::start(&["--max-connections", "2"]).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = mock.connect().await;
+        stream.write_all(half_a_head().as_bytes()).await.unwrap();
+        held.push(stream);
+    }
+    let mut stream = mock.connect().await;
+    stream
+        .write_all(permitted_request().as_bytes())
+        .await
+        .unwrap();
+    let refused = read_answer(&mut stream).await.expect("an answer");
+    assert_eq!(refused.status, 429, "{refused:?}");
+    assert_eq!(refused.header("connection"), Some("close"));
+    assert_eq!(
+        refused.header("content-type"),
+        Some(sms_conformance::mock::CONTENT_TYPE)
+    );
+    let id = refused.header("x-request-id").expect("a request id");
+    let body = refused.json();
+    assert_eq!(body["error_code"], "APIGW.0308", "{body}");
+    assert_eq!(body["request_id"], id, "{body}");
+    closed_by_the_mock(&mut stream).await;
+
+    // A slot comes free when a held connection goes.
+    drop(held.pop());
+    let served = timeout(PATIENCE, async {
+        loop {
+            let answer = exchange(&mock, permitted_request().as_bytes()).await;
+            if answer.as_ref().is_some_and(|a| a.status == 200) {
+                return;
+            }
+            sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(served.is_ok(), "no slot came free");
+}
+
+#[tokio::test]
+async fn idle_connections_past_the_descriptor_limit_do_not_stop_the_mock_answering() {
+    let mut mock = Mock::start_with_descriptor_limit(128, &[]).await;
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        // Past the limit the mock may close at once, or the kernel's backlog hold the
+        // connection back: both fine.
+        let connecting = timeout(Duration::from_millis(200), TcpStream::connect(&mock.addr));
+        if let Ok(Ok(stream)) = connecting.await {
+            idle.push(stream);
+        }
+    }
+    let answered = timeout(PATIENCE, async {
+        loop {
+            if let Some(answer) = exchange(&mock, permitted_request().as_bytes()).await {
+                return answer;
+            }
+            sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the mock stopped answering");
+    assert!(
+        [200, 429].contains(&answered.status),
+        "{answered:?}: neither served nor refused as the gateway would"
+    );
+    assert!(answered.header("x-request-id").is_some(), "{answered:?}");
+    mock.wait_for_stderr("the descriptor limit (ulimit -n) is 128: serving at most")
+        .await;
+}
+
+#[tokio::test]
+async fn a_head_over_32_kib_is_refused_with_431() {
+    let mock = Mock::start(&[]).await;
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: mock\r\nX-Padding: {}\r\n\r\n",
+        task_path(),
+        "a".repeat(40 * 1024)
+    );
+    let mut stream = mock.connect().await;
+    // The mock may close before it has read everything; what it answered is what counts.
+    let _ = stream.write_all(request.as_bytes()).await;
+    let answer = read_answer(&mut stream).await.expect("an answer");
+    assert_eq!(answer.status, 431, "{answer:?}");
+}
+
+#[tokio::test]
+async fn a_token_at_the_documented_limit_still_fits_in_the_head() {
+    let mock = Mock::start(&[]).await;
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: mock\r\nX-Auth-Token: {}\r\n\r\n",
+        task_path(),
+        "a".repeat(16_385)
+    );
+    let answer = exchange(&mock, request.as_bytes())
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert_eq!(answer.json()["error_code"], "APIGW.0201");
+}
+
+/// Malformed HTTP is refused by the HTTP layer before the mock's behaviour sees it: a bare
+/// answer (no body, no request id), then the connection closes. The README lists each row.
+#[rstest]
+#[case::space_in_the_target(b"GET /v3/tasks/a b/passphrase HTTP/1.1\r\nHost: m\r\n\r\n".to_vec(), 400, "a raw space")]
+#[case::nul_in_a_header(b"GET /v3/tasks/a/passphrase HTTP/1.1\r\nHost: m\r\nX-Auth-Token: a\0b\r\n\r\n".to_vec(), 400, "a NUL")]
+#[case::space_in_a_header_name(b"GET /v3/tasks/a/passphrase HTTP/1.1\r\nHost: m\r\nX Auth: a\r\n\r\n".to_vec(), 400, "a header name")]
+#[case::not_http(b"HELLO\r\n\r\n".to_vec(), 400, "not an HTTP/1 request line")]
+#[case::unknown_version(b"GET /v3/tasks/a/passphrase HTTP/2.0\r\nHost: m\r\n\r\n".to_vec(), 400, "HTTP/2.0")]
+#[case::bad_content_length(b"GET /v3/tasks/a/passphrase HTTP/1.1\r\nHost: m\r\nContent-Length: x\r\n\r\n".to_vec(), 400, "`Content-Length`")]
+#[case::too_many_headers(many_headers(101), 431, "more than 100 headers")]
+#[tokio::test]
+async fn malformed_http_gets_a_bare_answer_as_the_readme_says(
+    #[case] request: Vec<u8>,
+    #[case] status: u16,
+    #[case] readme_says: &str,
+) {
+    let mock = Mock::start(&[]).await;
+    let mut stream = mock.connect().await;
+    stream.write_all(&request).await.unwrap();
+    let answer = read_answer(&mut stream).await.expect("an answer");
+    assert_eq!(answer.status, status, "{answer:?}");
+    assert!(answer.body.is_empty(), "{answer:?}");
+    assert_eq!(answer.header("x-request-id"), None, "{answer:?}");
+    closed_by_the_mock(&mut stream).await;
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Run the mock standalone")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the README's standalone mock section");
+    let row = section
+        .lines()
+        .find(|line| line.starts_with('|') && line.contains(readme_says))
+        .unwrap_or_else(|| panic!("no README row for {readme_says}"));
+    assert!(row.contains(&format!("bare {status}")), "{row}");
+}
+
+fn many_headers(count: usize) -> Vec<u8> {
+    let mut request = b"GET /v3/tasks/a/passphrase HTTP/1.1\r\n".to_vec();
+    for i in 0..count {
+        request.extend_from_slice(format!("X-H{i}: v\r\n").as_bytes());
+    }
+    request.extend_from_slice(b"\r\n");
+    request
+}
+
+#[rstest]
+#[case::sigint("INT")]
+#[case::sigterm("TERM")]
+#[tokio::test]
+async fn a_signal_with_a_request_half_sent_stops_the_mock_at_the_deadline(#[case] signal: &str) {
+    let mock = Mock::start(&["--shutdown-timeout", "1s", "--header-timeout", "30s"]).await;
+    let mut stream = mock.connect().await;
+    stream.write_all(half_a_head().as_bytes()).await.unwrap();
+    // Let the mock take the connection in before the signal.
+    sleep(Duration::from_millis(200)).await;
+    mock.signal(signal);
+    let (code, stderr) = mock.exit().await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("SIG{signal}: stopping")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 connection cut"), "{stderr}");
+    closed_by_the_mock(&mut stream).await;
+}
+
+#[tokio::test]
+async fn a_second_signal_exits_at_once() {
+    let mut mock = Mock::start(&["--shutdown-timeout", "60s", "--header-timeout", "30s"]).await;
+    let mut stream = mock.connect().await;
+    stream.write_all(half_a_head().as_bytes()).await.unwrap();
+    sleep(Duration::from_millis(200)).await;
+    mock.signal("INT");
+    mock.wait_for_stderr("stopping").await;
+    mock.signal("INT");
+    let (code, stderr) = mock.exit().await;
+    assert_eq!(code, Some(130), "{stderr}");
+}
+
+#[tokio::test]
+async fn after_a_signal_the_mock_refuses_new_connections_and_finishes_the_request_in_flight() {
+    let mut mock = Mock::start(&["--shutdown-timeout", "60s", "--header-timeout", "30s"]).await;
+    let mut stream = mock.connect().await;
+    let request = permitted_request();
+    let (first, rest) = request.split_at(request.len() / 2);
+    stream.write_all(first.as_bytes()).await.unwrap();
+    sleep(Duration::from_millis(200)).await;
+    mock.signal("INT");
+    mock.wait_for_stderr("stopping").await;
+    let refused = timeout(PATIENCE, async {
+        while TcpStream::connect(&mock.addr).await.is_ok() {
+            sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(refused.is_ok(), "still accepting after the signal");
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    let answer = read_answer(&mut stream).await.expect("the answer");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("connection"), Some("close"));
+    closed_by_the_mock(&mut stream).await;
+    let (code, stderr) = mock.exit().await;
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_help_shows_the_limits_the_embedded_mock_uses() {
+    let output = Command::new(env!("CARGO_BIN_EXE_sms-conformance"))
+        .args(["mock", "--help"])
+        .output()
+        .await
+        .unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    let limits = Limits::default();
+    for (flag, default) in [
+        ("--max-connections", limits.max_connections.to_string()),
+        (
+            "--header-timeout",
+            format!("{}s", limits.header_timeout.as_secs()),
+        ),
+        (
+            "--idle-timeout",
+            format!("{}s", limits.idle_timeout.as_secs()),
+        ),
+        (
+            "--shutdown-timeout",
+            format!("{}s", limits.shutdown_timeout.as_secs()),
+        ),
+    ] {
+        let line = help
+            .split("\n  -")
+            .find(|entry| entry.contains(flag))
+            .unwrap_or_else(|| panic!("{flag} not in the help:\n{help}"));
+        assert!(line.contains(&format!("[default: {default}]")), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn a_host_name_to_listen_on_is_resolved() {
+    let mock = Mock::start(&["--listen", "localhost:0"]).await;
+    assert!(
+        mock.addr.starts_with("127.0.0.1:") || mock.addr.starts_with("[::1]:"),
+        "{}",
+        mock.addr
+    );
+    let answer = exchange(&mock, permitted_request().as_bytes()).await;
+    assert_eq!(answer.map(|a| a.status), Some(200));
+}
