@@ -90,6 +90,8 @@ impl HttpClient {
     /// A client with this timeout per exchange and this body cap. It trusts the system's
     /// root certificates and follows no redirect.
     pub fn new(timeout: Duration, body_cap: usize) -> Result<HttpClient, String> {
+        // TLS goes through ring; an error only says a provider is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
