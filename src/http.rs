@@ -1,7 +1,11 @@
 //! The HTTP side of a run: one shared client, a timeout on every exchange, a cap on every
 //! body, no redirects followed.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+/// The scheme whose client speaks TLS.
+const HTTPS: &str = "https:";
 
 /// The most bytes of response headers accepted: real gateways send well under 8 KiB, and
 /// nothing in the contract needs more.
@@ -78,32 +82,66 @@ impl std::fmt::Display for TransportError {
     }
 }
 
-/// The client every case of a run shares.
+/// The client every case of a run shares. Its connections are built on first use, one client
+/// for each scheme: a plain-http target never loads the system's root certificates.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
-    client: reqwest::Client,
+    clients: Arc<Clients>,
     timeout: Duration,
     body_cap: usize,
 }
 
+/// The underlying clients, each built when a request first needs it.
+#[derive(Debug, Default)]
+struct Clients {
+    plain: OnceLock<Result<reqwest::Client, String>>,
+    tls: OnceLock<Result<reqwest::Client, String>>,
+}
+
 impl HttpClient {
-    /// A client with this timeout per exchange and this body cap. It trusts the system's
-    /// root certificates and follows no redirect.
-    pub fn new(timeout: Duration, body_cap: usize) -> Result<HttpClient, String> {
-        // TLS goes through ring; an error only says a provider is installed already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .user_agent(concat!("sms-conformance/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
-        Ok(HttpClient {
-            client,
+    /// A client with this timeout per exchange and this body cap. For https it trusts the
+    /// system's root certificates (`SSL_CERT_FILE` and `SSL_CERT_DIR` too); it follows no
+    /// redirect.
+    pub fn new(timeout: Duration, body_cap: usize) -> HttpClient {
+        HttpClient {
+            clients: Arc::default(),
             timeout,
             body_cap,
-        })
+        }
+    }
+
+    /// The client for `url`'s scheme, built the first time it is needed.
+    fn client_for(&self, url: &str) -> Result<&reqwest::Client, TransportError> {
+        let tls = url
+            .get(..HTTPS.len())
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case(HTTPS));
+        let slot = if tls {
+            &self.clients.tls
+        } else {
+            &self.clients.plain
+        };
+        slot.get_or_init(|| self.build(tls))
+            .as_ref()
+            .map_err(|why| TransportError::Unreachable(why.clone()))
+    }
+
+    fn build(&self, tls: bool) -> Result<reqwest::Client, String> {
+        // TLS goes through ring; an error only says a provider is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .user_agent(concat!("sms-conformance/", env!("CARGO_PKG_VERSION")));
+        // Without redirects a plain-http client never speaks TLS: it needs no roots at all.
+        let builder = if tls {
+            builder
+        } else {
+            builder.tls_certs_only(std::iter::empty())
+        };
+        builder
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))
     }
 
     /// Sends `request` and reads the answer, all within the timeout.
@@ -115,7 +153,8 @@ impl HttpClient {
     }
 
     async fn exchange(&self, request: &PreparedRequest) -> Result<Answer, TransportError> {
-        let mut builder = self.client.request(request.method.clone(), &request.url);
+        let client = self.client_for(&request.url)?;
+        let mut builder = client.request(request.method.clone(), &request.url);
         for (name, value) in &request.headers {
             let value = http::HeaderValue::from_str(value).map_err(|_| {
                 TransportError::BadRequest(format!("header {name} has a value HTTP does not allow"))

@@ -10,8 +10,8 @@ use libtest_mimic::{Completion, Failed, Trial};
 
 use super::args::RunArgs;
 use super::error::{EXIT_FAILED, EXIT_UNREACHABLE, Error};
-use super::{load_suite, runtime, target};
-use crate::case::{Case, CaseKind};
+use super::{load_suite, target};
+use crate::case::CaseKind;
 use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::{self, Renderer, Run};
@@ -22,32 +22,34 @@ const DEFAULT_CONCURRENCY: usize = 8;
 
 /// Runs the cases `args` select and returns the exit code.
 pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error> {
-    let (contract, cases) = load_suite(&args.suite).map_err(|e| match e {
-        Error::Files(errors) => Error::NothingSent(errors),
-        other => other,
-    })?;
     let mut libtest = args.libtest.clone();
     if libtest.color.is_none() && std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         libtest.color = Some(libtest_mimic::ColorSetting::Never);
     }
+    let is_selected = |id: &str| !libtest.is_filtered_out(&trial(id, || Ok(Completion::Completed)));
+    let suite = load_suite(&args.suite, &is_selected).map_err(|e| match e {
+        Error::Files(errors) => Error::NothingSent(errors),
+        other => other,
+    })?;
     if libtest.list {
-        let listing = cases
+        let listing = suite
+            .ids
             .iter()
-            .map(|c| trial(c, || Ok(Completion::Completed)))
+            .map(|id| trial(id, || Ok(Completion::Completed)))
             .collect();
         return Ok(libtest_mimic::run(&libtest, listing).exit_code());
     }
-    let runtime = runtime()?;
+    // One thread: the cases mostly wait on the network, and the embedded mock answers on the
+    // same thread without waking another.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::start("start the async runtime", e))?;
     let target = target::build(args, &runtime, redactor)?;
-    let client = HttpClient::new(args.timeout, args.max_body)
-        .map_err(|e| Error::start("build the HTTP client", e))?;
+    let client = HttpClient::new(args.timeout, args.max_body);
     let target_url = report::without_credentials(&target.base_url);
-    let runner = Arc::new(Runner::new(Arc::new(contract), target, client));
-    let selected: Vec<Arc<Case>> = cases
-        .iter()
-        .filter(|c| !libtest.is_filtered_out(&trial(c, || Ok(Completion::Completed))))
-        .cloned()
-        .collect();
+    let runner = Arc::new(Runner::new(Arc::new(suite.contract), target, client));
+    let selected = suite.cases;
     if args.dry_run {
         let renderer = Renderer::new(redactor, &[]);
         for case in &selected {
@@ -79,18 +81,18 @@ pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error
             }
         }
     }
-    let conclusion = libtest_mimic::run(&libtest, trials(&cases, &run.results, &renderer));
+    let conclusion = libtest_mimic::run(&libtest, trials(&suite.ids, &run.results, &renderer));
     write_reports(args, &run, &renderer)?;
     Ok(exit_code(conclusion.has_failed(), &run.results))
 }
 
-/// The test of `case`, for libtest-mimic.
-fn trial(case: &Case, test: impl FnOnce() -> Result<Completion, Failed> + Send + 'static) -> Trial {
-    Trial::ignorable_test(case.id.clone(), test)
+/// The test of the case `id`, for libtest-mimic.
+fn trial(id: &str, test: impl FnOnce() -> Result<Completion, Failed> + Send + 'static) -> Trial {
+    Trial::ignorable_test(id, test)
 }
 
-/// Every case as a trial that replays its (masked) result.
-fn trials(cases: &[Arc<Case>], results: &[CaseResult], renderer: &Renderer) -> Vec<Trial> {
+/// Every case (by id) as a trial that replays its (masked) result.
+fn trials(ids: &[String], results: &[CaseResult], renderer: &Renderer) -> Vec<Trial> {
     let mut shown: HashMap<&str, Result<Completion, Failed>> = results
         .iter()
         .map(|result| {
@@ -105,15 +107,14 @@ fn trials(cases: &[Arc<Case>], results: &[CaseResult], renderer: &Renderer) -> V
             (result.case.id.as_str(), shown)
         })
         .collect();
-    cases
-        .iter()
-        .map(|case| {
+    ids.iter()
+        .map(|id| {
             // A case without a result was filtered out and libtest-mimic skips it too; were
             // it ever shown, it must not pass unrun.
             let shown = shown
-                .remove(case.id.as_str())
-                .unwrap_or_else(|| Err(Failed::from(format!("{} was not run", case.id))));
-            trial(case, move || shown)
+                .remove(id.as_str())
+                .unwrap_or_else(|| Err(Failed::from(format!("{id} was not run"))));
+            trial(id, move || shown)
         })
         .collect()
 }
