@@ -169,7 +169,7 @@ impl HttpClient {
             return Err(TransportError::BodyTooLarge { cap: self.body_cap });
         }
         let status = response.status().as_u16();
-        let headers = std::mem::take(response.headers_mut());
+        let headers = owned(response.headers());
         let header_bytes: usize = headers
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len() + 4)
@@ -202,6 +202,19 @@ impl HttpClient {
             TransportError::Failed(with_hint(error_chain(error)))
         }
     }
+}
+
+/// A copy of `headers` that owns its values: as parsed, each value is a slice of the
+/// connection's read buffer (8 KiB and more), which a kept answer would keep alive whole.
+fn owned(headers: &http::HeaderMap) -> http::HeaderMap {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let copy =
+                http::HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            (name.clone(), copy)
+        })
+        .collect()
 }
 
 /// Adds what usually causes the low-level errors a user cannot act on as they stand.
