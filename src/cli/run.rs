@@ -81,6 +81,8 @@ pub(super) fn run(args: &RunArgs, redactor: &Redactor) -> Result<ExitCode, Error
             }
         }
     }
+    // The trials only replay finished results: one thread shows them, in id order.
+    libtest.test_threads = Some(1);
     let conclusion = libtest_mimic::run(&libtest, trials(&suite.ids, &run.results, &renderer));
     write_reports(args, &run, &renderer)?;
     Ok(exit_code(conclusion.has_failed(), &run.results))
