@@ -118,7 +118,7 @@ echo "$(date -u +%F), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 /
 [ -n "${QUICK:-}" ] && exit
 echo
 echo "per-case micro benchmarks (cargo bench --bench per_case):"
-cargo bench --locked -q --bench per_case 2>/dev/null
+cargo bench --locked -q --bench per_case
 # The standalone mock's throughput and memory: its own scripts, when present.
 for script in benches/mock-*.sh; do
   [ -e "$script" ] || continue
