@@ -26,7 +26,8 @@ import json, re, sys
 page = open(sys.argv[1]).read()
 units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);\n", page, re.S).group(1))
 for unit in sorted(units, key=lambda u: -u["duration"])[:6]:
-    print(f"  {unit['name']} {unit['version']} {unit['target'].strip()}: {unit['duration']:.0f} s")
+    label = " ".join(part for part in (unit["name"], unit["version"], unit["target"].strip()) if part)
+    print(f"  {label}: {unit['duration']:.0f} s")
 PY
   (cd "$work/$hash" && cargo run --release --locked -q >/dev/null && cargo test --locked -q >/dev/null 2>&1)
   size=$(du -sh "$work/$hash/target" | cut -f1)
