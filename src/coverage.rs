@@ -211,6 +211,7 @@ fn schema_item(contract: &Contract, constraint: &Constraint, cases: &[Arc<Case>]
         let CaseKind::Document(document) = &case.kind else {
             continue;
         };
+        let body = document.body();
         let roots: Vec<&str> = match &document.judge {
             Judge::Schema(name) => vec![name.as_str()],
             Judge::Status(status) => contract
@@ -230,14 +231,14 @@ fn schema_item(contract: &Contract, constraint: &Constraint, cases: &[Arc<Case>]
                     let lacks = |name: &str| {
                         reason
                             .pointer
-                            .get(&document.body)
+                            .get(&body)
                             .is_some_and(|v| v.get(name).is_none())
                     };
                     if !matches!(&constraint.rule, Rule::Required(name) if !lacks(name)) {
                         insert(&mut item.past, case);
                     }
                 }
-                None if at_limit(constraint, root, &document.body) => insert(&mut item.at, case),
+                None if at_limit(constraint, root, &body) => insert(&mut item.at, case),
                 _ => {}
             }
         }

@@ -1,7 +1,11 @@
 //! The HTTP side of a run: one shared client, a timeout on every exchange, a cap on every
 //! body, no redirects followed.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+/// The scheme whose client speaks TLS.
+const HTTPS: &str = "https:";
 
 /// The most bytes of response headers accepted: real gateways send well under 8 KiB, and
 /// nothing in the contract needs more.
@@ -99,51 +103,95 @@ impl std::fmt::Display for TransportError {
     }
 }
 
-/// The client every case of a run shares.
+/// The client every case of a run shares. Its connections are built on first use, one client
+/// for each scheme: a plain-http target never loads the system's root certificates.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
-    client: reqwest::Client,
+    clients: Arc<Clients>,
     timeout: Duration,
     body_cap: usize,
+    /// CA certificates trusted beside the system's (`--cacert`).
+    extra_roots: Arc<Vec<reqwest::Certificate>>,
+}
+
+/// The underlying clients, each built when a request first needs it.
+#[derive(Debug, Default)]
+struct Clients {
+    plain: OnceLock<Result<reqwest::Client, String>>,
+    tls: OnceLock<Result<reqwest::Client, String>>,
 }
 
 impl HttpClient {
-    /// A client with this timeout per exchange and this body cap. It trusts the system's
-    /// root certificates and follows no redirect.
-    pub fn new(timeout: Duration, body_cap: usize) -> Result<HttpClient, String> {
-        HttpClient::trusting(timeout, body_cap, &[])
+    /// A client with this timeout per exchange and this body cap. For https it trusts the
+    /// system's root certificates (`SSL_CERT_FILE` and `SSL_CERT_DIR` too); it follows no
+    /// redirect.
+    pub fn new(timeout: Duration, body_cap: usize) -> HttpClient {
+        HttpClient {
+            clients: Arc::default(),
+            timeout,
+            body_cap,
+            extra_roots: Arc::default(),
+        }
     }
 
     /// Like [`new`](Self::new), also trusting the CA certificates in `ca_pem` (PEM, one or
-    /// more): a gateway behind a private CA.
+    /// more) for https: a gateway behind a private CA. The file is read now, so that a bad
+    /// one stops the run before anything is sent.
     pub fn trusting(
         timeout: Duration,
         body_cap: usize,
         ca_pem: &[u8],
     ) -> Result<HttpClient, String> {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .user_agent(concat!("sms-conformance/", env!("CARGO_PKG_VERSION")));
-        if !ca_pem.is_empty() {
+        let roots = if ca_pem.is_empty() {
+            Vec::new()
+        } else {
             let roots = reqwest::Certificate::from_pem_bundle(ca_pem)
                 .map_err(|e| format!("the CA file is not PEM certificates: {}", error_chain(&e)))?;
             if roots.is_empty() {
                 return Err("the CA file holds no PEM certificate".to_owned());
             }
-            for root in roots {
-                builder = builder.add_root_certificate(root);
-            }
-        }
-        let client = builder
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
+            roots
+        };
         Ok(HttpClient {
-            client,
-            timeout,
-            body_cap,
+            extra_roots: Arc::new(roots),
+            ..HttpClient::new(timeout, body_cap)
         })
+    }
+
+    /// The client for `url`'s scheme, built the first time it is needed.
+    fn client_for(&self, url: &str) -> Result<&reqwest::Client, TransportError> {
+        let tls = url
+            .get(..HTTPS.len())
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case(HTTPS));
+        let slot = if tls {
+            &self.clients.tls
+        } else {
+            &self.clients.plain
+        };
+        slot.get_or_init(|| self.build(tls))
+            .as_ref()
+            .map_err(|why| TransportError::Unreachable(why.clone()))
+    }
+
+    fn build(&self, tls: bool) -> Result<reqwest::Client, String> {
+        // TLS goes through ring; an error only says a provider is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .user_agent(concat!("sms-conformance/", env!("CARGO_PKG_VERSION")));
+        if tls {
+            for root in self.extra_roots.iter() {
+                builder = builder.add_root_certificate(root.clone());
+            }
+        } else {
+            // Without redirects a plain-http client never speaks TLS: it needs no roots at all.
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
+        builder
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))
     }
 
     /// Sends `request` and reads the answer, all within the timeout.
@@ -168,7 +216,8 @@ impl HttpClient {
         request: &PreparedRequest,
         body: Option<Vec<u8>>,
     ) -> Result<Answer, TransportError> {
-        let mut builder = self.client.request(request.method.clone(), &request.url);
+        let client = self.client_for(&request.url)?;
+        let mut builder = client.request(request.method.clone(), &request.url);
         if let Some(body) = body {
             builder = builder.body(body);
         }
@@ -192,7 +241,7 @@ impl HttpClient {
             return Err(TransportError::BodyTooLarge { cap: self.body_cap });
         }
         let status = response.status().as_u16();
-        let headers = std::mem::take(response.headers_mut());
+        let headers = owned(response.headers());
         let header_bytes: usize = headers
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len() + 4)
@@ -252,6 +301,19 @@ fn closed_before_answer(error: &(dyn std::error::Error + 'static)) -> bool {
         source = cause.source();
     }
     false
+}
+
+/// A copy of `headers` that owns its values: as parsed, each value is a slice of the
+/// connection's read buffer (8 KiB and more), which a kept answer would keep alive whole.
+fn owned(headers: &http::HeaderMap) -> http::HeaderMap {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let copy =
+                http::HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            (name.clone(), copy)
+        })
+        .collect()
 }
 
 /// Adds what usually causes the low-level errors a user cannot act on as they stand.

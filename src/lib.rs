@@ -28,7 +28,7 @@
 //! let cases = load_dir("cases".as_ref(), &contract.known()).unwrap();
 //! let fixture = Fixture::builtin();
 //! let target = Target::new("http://127.0.0.1:8080", fixture.variables());
-//! let client = HttpClient::new(Duration::from_secs(10), 1 << 20).unwrap();
+//! let client = HttpClient::new(Duration::from_secs(10), 1 << 20);
 //! let runner = Arc::new(Runner::new(Arc::new(contract), target, client));
 //! let runtime = tokio::runtime::Runtime::new().unwrap();
 //! let results = runtime.block_on(runner.run_all(&cases, 8));

@@ -193,7 +193,7 @@ fn responses(contract: &Contract, cases: &[Arc<Case>]) -> Map<String, Json> {
             continue;
         };
         if let Some(response) = responses.get_mut(&key) {
-            let example = (case.description.clone(), document.body.clone());
+            let example = (case.description.clone(), document.body());
             response.examples.insert(case.id.clone(), example);
         }
     }

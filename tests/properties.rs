@@ -386,7 +386,7 @@ fn against_hostile_answers(
     let dir = tempfile::tempdir().unwrap();
     let case_list = write_cases(dir.path());
     let contract = Arc::new(Contract::load(&common::schemas_dir()).unwrap());
-    let client = HttpClient::new(Duration::from_secs(5), 1 << 20).unwrap();
+    let client = HttpClient::new(Duration::from_secs(5), 1 << 20);
     let mut runner = TestRunner::new(config(cases));
     runner
         .run(&strategy, |(hostile, secrets)| {

@@ -9,7 +9,7 @@ use serde_saphyr::Spanned;
 
 use super::model::{DocumentSpec, ExpectedViolation, Fill, RawExpectation};
 use super::value::MAX_GENERATED_LEN;
-use crate::vocab::Known;
+use crate::vocab::{JsonPointer, Known};
 use crate::yaml::FileError;
 
 /// Which part of the contract judges the body.
@@ -30,15 +30,53 @@ impl fmt::Display for Judge {
     }
 }
 
-/// A document case, ready to judge.
+/// A document case, ready to judge. It keeps its body as written and builds it when asked:
+/// a built body can hold 64 KiB strings, and a large suite would keep every one of them to
+/// its end.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     /// What judges it.
     pub judge: Judge,
-    /// The body, built.
-    pub body: Json,
     /// The expected verdict: `None` valid, `Some(violation)` invalid for that reason only.
     pub invalid_because: Option<ExpectedViolation>,
+    /// The body as written.
+    written: Json,
+    /// The values put into it, in order.
+    set: Vec<(JsonPointer, Fill)>,
+    /// The pointers removed from it, after the values are put.
+    remove: Vec<JsonPointer>,
+}
+
+impl Document {
+    /// The body: as written, with the values put and the pointers removed.
+    pub fn body(&self) -> Json {
+        self.build()
+            .expect("the body was built once when the case was loaded")
+    }
+
+    /// The body, or which step cannot be done and why.
+    fn build(&self) -> Result<Json, (Step, String)> {
+        let mut body = self.written.clone();
+        for (index, (pointer, fill)) in self.set.iter().enumerate() {
+            let value = fill.value().map_err(|e| (Step::Set(index), e))?;
+            pointer
+                .set(&mut body, value)
+                .map_err(|e| (Step::Set(index), e))?;
+        }
+        for pointer in &self.remove {
+            pointer.remove(&mut body).map_err(|e| (Step::Remove, e))?;
+        }
+        Ok(body)
+    }
+}
+
+/// A step of building a body.
+#[derive(Debug)]
+enum Step {
+    /// Putting the value of the `set` entry at this index.
+    Set(usize),
+    /// Removing a pointer.
+    Remove,
 }
 
 impl Fill {
@@ -121,20 +159,22 @@ pub(super) fn build(
             ));
         }
     };
-    let mut body = spec.body;
-    for (pointer, fill) in &spec.set {
-        let set = |body: &mut Json| pointer.set(body, fill.value.value()?);
-        set(&mut body)
-            .map_err(|e| FileError::at(file, fill.referenced, format!("`document.set`: {e}")))?;
-    }
-    for pointer in &spec.remove {
-        pointer
-            .remove(&mut body)
-            .map_err(|e| FileError::at(file, spec_at, format!("`document.remove`: {e}")))?;
-    }
-    Ok(Document {
+    let places: Vec<_> = spec.set.values().map(|fill| fill.referenced).collect();
+    let document = Document {
         judge,
-        body,
         invalid_because,
-    })
+        written: spec.body,
+        set: spec
+            .set
+            .into_iter()
+            .map(|(pointer, fill)| (pointer, fill.value))
+            .collect(),
+        remove: spec.remove,
+    };
+    // Built once here, so that a malformed `set` or `remove` stops the run before it starts.
+    document.build().map_err(|(step, why)| match step {
+        Step::Set(index) => FileError::at(file, places[index], format!("`document.set`: {why}")),
+        Step::Remove => FileError::at(file, spec_at, format!("`document.remove`: {why}")),
+    })?;
+    Ok(document)
 }

@@ -2,7 +2,7 @@
 //! file reported with its line and column before anything is sent.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_saphyr::Spanned;
@@ -11,6 +11,10 @@ use super::model::{CaseFile, RawExpectation};
 use super::{Case, CaseKind, Expectation, document};
 use crate::vocab::{Known, Variable};
 use crate::yaml::{self, FileError};
+
+/// The fewest case files worth a thread of their own (parsing one takes about 45 µs, so
+/// about 3 ms of work): a small selection is parsed on the calling thread alone.
+const FILES_PER_THREAD: usize = 64;
 
 impl Case {
     /// Reads one case from `file`; `id` is its name; `known` tells which schemas and
@@ -107,17 +111,56 @@ fn request_expectation(
 /// Loads every `*.yaml` / `*.yml` file under `dir`, sorted by id. Every broken file is
 /// reported, not just the first.
 pub fn load_dir(dir: &Path, known: &Known) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
+    load_files(&case_files(dir)?, known)
+}
+
+/// Every `*.yaml` / `*.yml` file under `dir` with its case id, sorted by id; errors for
+/// files that cannot be case files, or when there is none.
+pub fn case_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, Vec<FileError>> {
     let files = yaml::files_under(dir)?;
-    let mut cases = Vec::new();
+    if files.is_empty() {
+        return Err(vec![FileError::whole(dir, "no case files (*.yaml) found")]);
+    }
+    Ok(files
+        .into_iter()
+        .map(|file| (case_id(dir, &file), file))
+        .collect())
+}
+
+/// Loads `files` (ids and paths, as [`case_files`] gives them), in their order. Every broken
+/// file is reported, not just the first. A large suite is parsed on every core.
+pub fn load_files(
+    files: &[(String, PathBuf)],
+    known: &Known,
+) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
+    let load = |part: &[(String, PathBuf)]| -> Vec<Result<Case, FileError>> {
+        part.iter()
+            .map(|(id, file)| Case::load(id.clone(), file, known))
+            .collect()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores.min(files.len().div_ceil(FILES_PER_THREAD)).max(1);
+    let mut parts = files.chunks(files.len().div_ceil(threads).max(1));
+    let first = parts.next().unwrap_or_default();
+    let loaded = std::thread::scope(|scope| {
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || load(part))).collect();
+        let mut loaded = load(first);
+        for other in others {
+            loaded.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        loaded
+    });
+    let mut cases = Vec::with_capacity(loaded.len());
     let mut errors = Vec::new();
-    for file in files {
-        match Case::load(case_id(dir, &file), &file, known) {
+    for result in loaded {
+        match result {
             Ok(case) => cases.push(Arc::new(case)),
             Err(e) => errors.push(e),
         }
-    }
-    if cases.is_empty() && errors.is_empty() {
-        errors.push(FileError::whole(dir, "no case files (*.yaml) found"));
     }
     if errors.is_empty() {
         Ok(cases)

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use serde_saphyr::Spanned;
 
 pub use document::{Document, Judge};
-pub use load::load_dir;
+pub use load::{case_files, load_dir, load_files};
 pub use model::{BodyMatch, DEFAULT_PATH, Expected, ExpectedViolation, RequestSpec};
 pub use value::{Template, Value};
 

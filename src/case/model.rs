@@ -255,7 +255,7 @@ pub struct DocumentSpec {
 }
 
 /// A value put into the body at a pointer: exactly one of its keys.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fill {
     /// A string of this many `x`.

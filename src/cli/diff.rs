@@ -28,11 +28,13 @@ pub(super) fn diff(
         ));
     }
     settings::check(&args.target, endpoint, &settings::is_set)?;
-    let (contract, cases) = load_suite(&args.suite).map_err(Error::nothing_sent)?;
-    let selected: Vec<Arc<Case>> = cases
+    let chosen = |id: &str| args.filters.is_empty() || args.filters.iter().any(|f| id.contains(f));
+    let suite = load_suite(&args.suite, &chosen).map_err(Error::nothing_sent)?;
+    let contract = suite.contract;
+    let selected: Vec<Arc<Case>> = suite
+        .cases
         .into_iter()
         .filter(|c| matches!(c.kind, CaseKind::Request { .. }))
-        .filter(|c| args.filters.is_empty() || args.filters.iter().any(|f| c.id.contains(f)))
         .collect();
     let runtime = runtime()?;
     let fixture = target::fixture(args.target.fixture.as_deref())?;

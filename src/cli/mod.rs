@@ -118,24 +118,48 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::start("start the async runtime", e))
 }
 
-/// Loads and checks the contract and every case; all errors together.
-fn load_suite(args: &SuiteArgs) -> Result<(Contract, Vec<Arc<Case>>), Error> {
-    load_all(args).map_err(Error::Files)
+/// The contract and the cases a command works on.
+struct Suite {
+    contract: Contract,
+    /// The id of every case file, selected or not, sorted.
+    ids: Vec<String>,
+    /// The selected cases, loaded and checked, in id order.
+    cases: Vec<Arc<Case>>,
 }
 
-fn load_all(args: &SuiteArgs) -> Result<(Contract, Vec<Arc<Case>>), Vec<FileError>> {
-    match Contract::load(&args.schemas) {
-        Ok(contract) => {
-            let cases = case::load_dir(&args.cases, &contract.known())?;
-            Ok((contract, cases))
-        }
-        Err(error) => {
-            // Still report the cases' own errors; the names they use cannot be checked.
-            let cases = case::load_dir(&args.cases, &Known::anything());
-            Err(std::iter::once(error)
-                .chain(cases.err().into_iter().flatten())
-                .collect())
-        }
+/// Loads and checks the contract and the cases whose id `select` keeps (the others are not
+/// even read); all errors together.
+fn load_suite(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Error> {
+    load_all(args, select).map_err(Error::Files)
+}
+
+fn load_all(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Vec<FileError>> {
+    let contract = Contract::load(&args.schemas);
+    let files = case::case_files(&args.cases);
+    let selected: Vec<_> = files
+        .iter()
+        .flatten()
+        .filter(|(id, _)| select(id))
+        .cloned()
+        .collect();
+    // Without a contract, still report the cases' own errors; the names they use cannot be
+    // checked.
+    let known = contract
+        .as_ref()
+        .map_or_else(|_| Known::anything(), Contract::known);
+    let cases = case::load_files(&selected, &known);
+    match (contract, files, cases) {
+        (Ok(contract), Ok(files), Ok(cases)) => Ok(Suite {
+            contract,
+            ids: files.into_iter().map(|(id, _)| id).collect(),
+            cases,
+        }),
+        (contract, files, cases) => Err(contract
+            .err()
+            .into_iter()
+            .chain(files.err().into_iter().flatten())
+            .chain(cases.err().into_iter().flatten())
+            .collect()),
     }
 }
 

@@ -31,7 +31,8 @@ pub(super) struct OpenapiArgs {
 
 /// `sms-conformance openapi`.
 pub(super) fn openapi(args: &OpenapiArgs) -> Result<ExitCode, Error> {
-    let (contract, cases) = load_suite(&args.suite)?;
+    let suite = load_suite(&args.suite, &|_| true)?;
+    let (contract, cases) = (suite.contract, suite.cases);
     let fixture = match &args.fixture {
         Some(file) => Fixture::load(file)?,
         None => Fixture::builtin(),

@@ -10,8 +10,8 @@ use super::args::{ColorWhen, RunArgs, TargetArgs};
 use super::error::{EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_UNREACHABLE, Error};
 use super::progress::Progress;
 use super::reports::Reports;
-use super::{load_suite, output, runtime, settings, signals, target};
-use crate::case::{Case, CaseKind};
+use super::{load_suite, output, settings, signals, target};
+use crate::case::CaseKind;
 use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::{self, Renderer, Run};
@@ -32,12 +32,10 @@ pub(super) fn run(
     redactor: &Redactor,
 ) -> Result<ExitCode, Error> {
     settings::warn_look_alikes();
-    let (contract, cases) = load_suite(&args.suite).map_err(Error::nothing_sent)?;
-    let selected: Vec<Arc<Case>> = cases
-        .iter()
-        .filter(|case| args.libtest.selects(&case.id))
-        .cloned()
-        .collect();
+    // Only the selected case files are read.
+    let suite =
+        load_suite(&args.suite, &|id| args.libtest.selects(id)).map_err(Error::nothing_sent)?;
+    let (contract, selected) = (suite.contract, suite.cases);
     let mut out = stdout(args);
     if args.libtest.list {
         let listing: String = selected
@@ -57,7 +55,12 @@ pub(super) fn run(
     if !args.dry_run {
         reports.check()?;
     }
-    let runtime = runtime()?;
+    // One thread: the cases mostly wait on the network, and the embedded mock answers on the
+    // same thread without waking another.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::start("start the async runtime", e))?;
     let client = client(&args.target)?;
     let target = target::build(&args.target, &runtime, &client, redactor, args.dry_run)?;
     let live = target.kind == TargetKind::Live;
@@ -122,7 +125,7 @@ pub(super) fn run(
     }
     // The reports first: a reader of the terminal that goes away does not cost them.
     let written = reports.write(&run, &renderer);
-    let filtered_out = cases.len() - selected.len();
+    let filtered_out = suite.ids.len() - selected.len();
     let printing = printing
         .and_then(|()| {
             report::console::print(

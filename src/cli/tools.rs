@@ -50,8 +50,8 @@ pub(super) fn generate(args: &GenerateArgs) -> Result<ExitCode, Error> {
 
 /// `sms-conformance coverage`.
 pub(super) fn coverage(args: &SuiteArgs) -> Result<ExitCode, Error> {
-    let (contract, cases) = load_suite(args)?;
-    let report = coverage::Coverage::of(&contract, &cases);
+    let suite = load_suite(args, &|_| true)?;
+    let report = coverage::Coverage::of(&suite.contract, &suite.cases);
     output::print(&report.to_string())?;
     Ok(if report.is_complete() {
         ExitCode::SUCCESS

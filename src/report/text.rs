@@ -73,7 +73,7 @@ impl<'a> Renderer<'a> {
                 let mut out = heading(&result.case);
                 match (&result.case.kind, &result.exchange) {
                     (CaseKind::Document(document), _) => {
-                        let body = self.excerpt(Some(&document.body), &[]);
+                        let body = self.excerpt(Some(&document.body()), &[]);
                         let _ = writeln!(out, "body: {body} (checked against {})", document.judge);
                     }
                     (_, Some(exchange)) => out.push_str(&self.exchange(exchange)),

@@ -130,9 +130,10 @@ fn mismatch(
 /// expected violation must be the only one; against a status, whose manifest row may list
 /// several schemas, it must be among them.
 pub fn check_document(contract: &Contract, document: &Document) -> Option<Verdict> {
+    let body = document.body();
     let violations = match &document.judge {
-        Judge::Schema(name) => contract.validate(name, &document.body)?,
-        Judge::Status(status) => match contract.check_body(*status, &document.body) {
+        Judge::Schema(name) => contract.validate(name, &body)?,
+        Judge::Status(status) => match contract.check_body(*status, &body) {
             None => return Some(Verdict::NoSchema(*status)),
             Some(violations) => violations,
         },

@@ -329,7 +329,7 @@ impl Harness {
         Runner::new(
             Arc::clone(&self.contract),
             Target::new(url, Fixture::builtin().variables()),
-            HttpClient::new(timeout, 1 << 20).expect("a client"),
+            HttpClient::new(timeout, 1 << 20),
         )
     }
 }
