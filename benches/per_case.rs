@@ -21,8 +21,7 @@ fn contract() -> Contract {
 
 /// The case `id` of the suite in `cases/`.
 fn case(contract: &Contract, id: &str) -> Arc<Case> {
-    let cases =
-        load_dir(Path::new("cases"), &|name| contract.has_schema(name)).expect("the cases load");
+    let cases = load_dir(Path::new("cases"), &contract.known()).expect("the cases load");
     cases
         .into_iter()
         .find(|case| case.id == id)
@@ -43,7 +42,7 @@ fn mock_body(token: &str) -> Json {
         .expect("a header value");
     headers.insert("x-auth-token", value);
     let path = format!("/v3/tasks/{}/passphrase", fixture.tasks[0].id);
-    let answer = mock::answer(&fixture, &http::Method::GET, &path, &headers, "0");
+    let answer = mock::answer(&fixture, &http::Method::GET, &path, &headers, b"", "0");
     serde_json::from_slice(&answer.body).expect("the mock answers JSON")
 }
 
