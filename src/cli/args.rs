@@ -61,7 +61,7 @@ pub(super) enum Command {
     /// answers differ (and the fixture setting that would make the mock agree).
     Diff(Box<DiffArgs>),
     /// Print the contract as an OpenAPI 3.1 document (or write it, or check a committed copy).
-    Openapi(super::openapi::OpenapiArgs),
+    Openapi(OpenapiArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -81,6 +81,23 @@ pub(super) struct DiffArgs {
     /// Compare only the cases whose id contains one of these.
     #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,
+}
+
+/// Arguments of `openapi`.
+#[derive(Debug, Args)]
+pub(super) struct OpenapiArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// The mock fixture whose first task is the path parameter's example (default: the
+    /// built-in one, which `sms-conformance mock` serves).
+    #[arg(long, value_name = "FILE")]
+    pub fixture: Option<PathBuf>,
+    /// Write the document to FILE (replaced atomically) instead of printing it.
+    #[arg(long, value_name = "FILE", conflicts_with = "check")]
+    pub output: Option<PathBuf>,
+    /// Write nothing; exit 1 when FILE is not the document the contract gives.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

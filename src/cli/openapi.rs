@@ -1,33 +1,13 @@
 //! `sms-conformance openapi [--output FILE | --check FILE]`: the contract as an OpenAPI 3.1
 //! document, printed, written, or compared with a committed copy.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
-
-use super::args::SuiteArgs;
+use super::args::OpenapiArgs;
 use super::error::Error;
 use super::{load_suite, write_file};
 use crate::mock::Fixture;
 use crate::openapi;
-
-/// Arguments of `openapi`.
-#[derive(Debug, Args)]
-pub(super) struct OpenapiArgs {
-    #[command(flatten)]
-    pub suite: SuiteArgs,
-    /// The mock fixture whose first task is the path parameter's example (default: the
-    /// built-in one, which `sms-conformance mock` serves).
-    #[arg(long, value_name = "FILE")]
-    pub fixture: Option<PathBuf>,
-    /// Write the document to FILE (replaced atomically) instead of printing it.
-    #[arg(long, value_name = "FILE", conflicts_with = "check")]
-    pub output: Option<PathBuf>,
-    /// Write nothing; exit 1 when FILE is not the document the contract gives.
-    #[arg(long, value_name = "FILE")]
-    pub check: Option<PathBuf>,
-}
 
 /// `sms-conformance openapi`.
 pub(super) fn openapi(args: &OpenapiArgs) -> Result<ExitCode, Error> {
