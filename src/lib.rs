@@ -55,6 +55,7 @@ mod contract;
 mod coverage;
 mod diff;
 pub mod generate;
+mod host;
 mod http;
 pub mod iam;
 pub mod mock;

@@ -265,7 +265,7 @@ fn exit_code(run: &Run) -> ExitCode {
         .filter(|r| r.exchange.is_some())
         .peekable();
     if let Some(signal) = run.interrupted {
-        ExitCode::from(signals::exit_code(signal))
+        ExitCode::from(signal.exit_code())
     } else if !run.failed() && run.counts().inconclusive > 0 {
         ExitCode::from(EXIT_INCONCLUSIVE)
     } else if !run.failed() {

@@ -60,6 +60,15 @@ impl Signal {
             Signal::Terminate => "SIGTERM",
         }
     }
+
+    /// The exit code of a process it ended, as a shell reports it: 128 + its number (130 for
+    /// SIGINT, 143 for SIGTERM).
+    pub const fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 128 + 2,
+            Signal::Terminate => 128 + 15,
+        }
+    }
 }
 
 /// How many cases ended each way.
