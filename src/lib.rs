@@ -60,6 +60,7 @@ mod http;
 pub mod iam;
 pub mod mock;
 pub mod openapi;
+pub mod proxy;
 mod redact;
 mod report;
 mod runner;

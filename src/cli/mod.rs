@@ -1,9 +1,10 @@
-//! The command line: run the cases (the default), serve the mock standalone, or use the
-//! contract's tools. Each concern has its file: the clap types ([`args`]), building the
-//! target ([`target`], the one place that teaches the redactor the run's secrets), the run
-//! and its exit codes ([`run`]), the mock ([`mock`]), `generate` and `coverage` ([`tools`]),
-//! writing to standard output and error without panicking ([`output`]), and the errors with
-//! their exit codes ([`error`]).
+//! The command line: run the cases (the default), serve the mock standalone, check live
+//! traffic through the proxy, or use the contract's tools. Each concern has its file: the
+//! clap types ([`args`]), building the target ([`target`], the one place that teaches the
+//! redactor the run's secrets), the run and its exit codes ([`run`]), the mock ([`mock`]),
+//! the proxy ([`proxy`]), `generate` and `coverage` ([`tools`]), writing to standard output
+//! and error without panicking ([`output`]), and the errors with their exit codes
+//! ([`error`]).
 
 mod args;
 mod diff;
@@ -12,6 +13,7 @@ mod mock;
 mod openapi;
 mod output;
 mod progress;
+mod proxy;
 mod reports;
 mod run;
 mod settings;
@@ -63,6 +65,7 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
     install_panic_hook(Arc::clone(&redactor));
     let result = match cli.command {
         Some(Command::Mock(args)) => mock::serve(&args),
+        Some(Command::Proxy(args)) => proxy::serve(&args, &redactor),
         Some(Command::Generate(args)) => tools::generate(&args),
         Some(Command::Coverage(args)) => tools::coverage(&args),
         Some(Command::Diff(args)) => diff::diff(&args, endpoint, &redactor),

@@ -42,7 +42,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 pub use signals::Signals;
-pub use standalone::{limits_banner, standalone};
+pub use standalone::{Stopped, limits_banner, seconds, standalone};
 
 use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id};
 use timeouts::{HeadArrived, Timeouts};

@@ -1,6 +1,7 @@
 //! The run as its readers see it: text for the terminal ([`text`], laid out as libtest does
 //! by [`console`]), JUnit XML ([`junit`]), one JSON document ([`json`], its shape in
-//! `schemas/report/report.schema.json`) and a Markdown summary ([`markdown`]). Each is
+//! `schemas/report/report.schema.json`) and a Markdown summary ([`markdown`]); the proxy's
+//! report ([`proxy`]). Each is
 //! rendered from the typed results through one [`Renderer`], which masks every secret; the
 //! files are written atomically: a reader sees the old file or the new one, never half.
 
@@ -9,6 +10,7 @@ pub mod diff;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod proxy;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
