@@ -7,6 +7,8 @@ use crate::yaml::FileError;
 
 /// Exit code when a case failed (as `cargo test`).
 pub const EXIT_FAILED: u8 = 101;
+/// Exit code when the proxy saw an answer that broke the contract, or an upstream failure.
+pub const EXIT_VIOLATION: u8 = 1;
 /// Exit code when the arguments, case files, schemas or fixture are unusable, or IAM gave no
 /// token (nothing was sent), or a report could not be written.
 pub const EXIT_BAD_INPUT: u8 = 2;

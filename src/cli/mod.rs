@@ -30,7 +30,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use error::{
     EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED,
-    EXIT_TERMINATED, EXIT_UNREACHABLE, Error,
+    EXIT_TERMINATED, EXIT_UNREACHABLE, EXIT_VIOLATION, Error,
 };
 
 use crate::case::{self, Case};
@@ -137,7 +137,7 @@ fn load_suite(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, 
 }
 
 fn load_all(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Vec<FileError>> {
-    let contract = Contract::load(&args.schemas);
+    let contract = Contract::load(&args.contract.schemas);
     let files = case::case_files(&args.cases);
     let selected: Vec<_> = files
         .iter()

@@ -7,15 +7,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::args::ProxyArgs;
-use super::error::Error;
+use super::error::{EXIT_VIOLATION, Error};
 use super::{run, settings, target, write_report};
 use crate::contract::Contract;
 use crate::proxy::{self, Settings};
 use crate::redact::Redactor;
 use crate::report::{self, Renderer};
-
-/// Exit code when the proxy saw a violation or an upstream failure.
-pub const EXIT_VIOLATION: u8 = 1;
 
 /// Serves the proxy that `args` describe until a signal; writes its report.
 pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCode, Error> {
@@ -27,7 +24,7 @@ pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCo
             source,
         })?;
     }
-    let contract = Contract::load(&args.schemas)?;
+    let contract = Contract::load(&args.contract.schemas)?;
     let client = run::client(&args.exchange, args.cacert.as_deref())?;
     let upstream = args.upstream.trim_end_matches('/').to_owned();
     let settings = Settings {
