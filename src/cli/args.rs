@@ -113,6 +113,13 @@ pub(super) struct SuiteArgs {
     /// The folder of case files.
     #[arg(long, env = "SMS_CASES", default_value = "cases", value_name = "DIR")]
     pub cases: PathBuf,
+    #[command(flatten)]
+    pub contract: ContractArgs,
+}
+
+/// Where the contract lives.
+#[derive(Debug, Clone, Args)]
+pub(super) struct ContractArgs {
     /// The folder of schemas and their manifest.
     #[arg(
         long,
@@ -453,14 +460,8 @@ pub(super) struct ProxyArgs {
     /// HTTP_PROXY and NO_PROXY are honoured.
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
-    /// The folder of schemas and their manifest.
-    #[arg(
-        long,
-        env = "SMS_SCHEMAS",
-        default_value = "schemas",
-        value_name = "DIR"
-    )]
-    pub schemas: PathBuf,
+    #[command(flatten)]
+    pub contract: ContractArgs,
     #[command(flatten, next_help_heading = "The upstream's answers")]
     pub exchange: ExchangeArgs,
     #[command(flatten, next_help_heading = "Connections")]
