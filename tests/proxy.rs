@@ -118,6 +118,7 @@ async fn every_case_of_the_suite_passes_through_the_proxy_to_the_mock_and_nothin
         .send()
         .await
         .unwrap();
+    // A wrong password is 401; a request whose body did not arrive would be 400.
     assert_eq!(iam.status(), 401, "IAM's answer, passed on");
     let (code, stderr) = proxy.stop().await;
     assert_eq!(logged(&stderr), Vec::<&str>::new(), "{stderr}");
@@ -344,12 +345,15 @@ async fn an_answer_over_the_caps_is_passed_on_unchecked_and_noted_or_502_under_f
 const TOKEN: &str = "tok.en/with+plus~and space-0123456789";
 /// A passphrase with characters every encoder treats differently.
 const PASSPHRASE: &str = "Br0ken/pass phrase+42~x";
+/// A token an answer issues in `X-Subject-Token`, as IAM does.
+const ISSUED: &str = "issued.token/0123456789";
 
 /// Answers each request with a break the contract sees, and the request's token or a
 /// passphrase where a careless server would put them: the token in the `Content-Type`
 /// (which a violation quotes) and base64'd in `X-Request-Id` (which every line names), the
 /// passphrase in a body that is not JSON and then in another answer's `X-Request-Id`, a
-/// passphrase too long for the schema.
+/// passphrase too long for the schema, a token issued in `X-Subject-Token` and then quoted in
+/// another answer's `Content-Type`.
 async fn leaking_upstream(mut stream: tokio::net::TcpStream) {
     use base64::Engine;
     let head = request_head(&mut stream).await;
@@ -368,12 +372,16 @@ async fn leaking_upstream(mut stream: tokio::net::TcpStream) {
         )
     } else if head.contains("/echo/") {
         (
-            format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Request-Id: {PASSPHRASE}"),
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; issued={ISSUED}\r\nX-Request-Id: {PASSPHRASE}"
+            ),
             format!("<p>{PASSPHRASE}</p><p>{token}</p>"),
         )
     } else {
         (
-            format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: {token}"),
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: {token}\r\nX-Subject-Token: {ISSUED}"
+            ),
             format!(r#"{{"task_id":"x","passphrase":"{LONG_PASSPHRASE}"}}"#),
         )
     };
@@ -419,7 +427,7 @@ async fn no_form_of_a_token_or_a_passphrase_reaches_stderr_the_report_or_a_502()
         outputs.push(("report", std::fs::read_to_string(&report).unwrap()));
     }
     let named: Vec<(&str, String)> = outputs;
-    let leaks = common::leaks(&named, &[TOKEN, PASSPHRASE, LONG_PASSPHRASE]);
+    let leaks = common::leaks(&named, &[TOKEN, PASSPHRASE, LONG_PASSPHRASE, ISSUED]);
     assert!(leaks.is_empty(), "{leaks:#?}\n{named:#?}");
 }
 

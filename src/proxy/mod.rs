@@ -454,3 +454,45 @@ fn passed_on(status: u16, headers: &HeaderMap, body: ProxyBody) -> Response<Prox
     *response.headers_mut() = end_to_end(headers);
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_and_host_stay_behind_and_the_rest_goes_on_in_order() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("host", "proxy:8081"),
+            ("connection", "keep-alive, X-Hop"),
+            ("keep-alive", "timeout=5"),
+            ("x-hop", "named by Connection"),
+            ("te", "trailers"),
+            ("transfer-encoding", "chunked"),
+            ("upgrade", "h2c"),
+            ("proxy-connection", "keep-alive"),
+            ("x-auth-token", "t1"),
+            ("x-auth-token", "t2"),
+            ("content-length", "0"),
+        ] {
+            headers.append(
+                HeaderName::from_static(name),
+                http::HeaderValue::from_static(value),
+            );
+        }
+        let kept: Vec<(String, String)> = end_to_end(&headers)
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        let expected = [
+            ("x-auth-token", "t1"),
+            ("x-auth-token", "t2"),
+            ("content-length", "0"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        assert_eq!(kept, expected);
+    }
+}
