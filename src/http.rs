@@ -1,5 +1,7 @@
-//! The HTTP side of a run: one shared client, a timeout on every exchange, a cap on every
-//! body, no redirects followed.
+//! The HTTP side of a run and of the proxy: one shared client, a timeout on every exchange, a
+//! cap on every body read, no redirects followed. A run reads whole answers
+//! ([`HttpClient::send`]); the proxy opens an answer, reads its body up to the cap, and passes
+//! a larger one on unread ([`HttpClient::open`], [`HttpClient::read_capped`]).
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -31,6 +33,55 @@ pub struct Answer {
     pub headers: http::HeaderMap,
     /// The body.
     pub body: Vec<u8>,
+}
+
+/// An answer whose head has come; its body is still to be read.
+#[derive(Debug)]
+pub struct Opened {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// How many bytes the headers take (name, value, `: ` and the line end of each), to
+    /// hold against [`HEADER_CAP`].
+    pub header_bytes: usize,
+    response: reqwest::Response,
+}
+
+impl Opened {
+    /// The answer as one over a limit, nothing of its body read: for a head over
+    /// [`HEADER_CAP`], passed on unread.
+    pub fn unread(self) -> Over {
+        Over {
+            status: self.status,
+            headers: self.headers,
+            read: Vec::new(),
+            rest: self.response,
+        }
+    }
+}
+
+/// An answer's body, read up to the cap.
+#[derive(Debug)]
+pub enum Capped {
+    /// The whole answer: its body is within the cap.
+    Whole(Answer),
+    /// Its body is larger than the cap.
+    Over(Over),
+}
+
+/// An answer whose body is larger than the cap: what was read of it (at most the cap and a
+/// chunk), and the rest, unread.
+#[derive(Debug)]
+pub struct Over {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// The body's first bytes, as read.
+    pub read: Vec<u8>,
+    /// The rest of the answer, whose body goes on from there.
+    pub rest: reqwest::Response,
 }
 
 impl Answer {
@@ -216,51 +267,106 @@ impl HttpClient {
         request: &PreparedRequest,
         body: Option<Vec<u8>>,
     ) -> Result<Answer, TransportError> {
-        let client = self.client_for(&request.url)?;
-        let mut builder = client.request(request.method.clone(), &request.url);
-        if let Some(body) = body {
-            builder = builder.body(body);
-        }
+        let mut headers = http::HeaderMap::new();
         for (name, value) in &request.headers {
+            let header = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                TransportError::BadRequest(format!(
+                    "header {name:?} has a name HTTP does not allow"
+                ))
+            })?;
             let value = http::HeaderValue::from_str(value).map_err(|_| {
                 TransportError::BadRequest(format!("header {name} has a value HTTP does not allow"))
             })?;
-            builder = builder.header(name.as_str(), value);
+            headers.append(header, value);
         }
-        let mut response = builder.send().await.map_err(|e| {
+        let opened = self
+            .open(&request.method, &request.url, headers, body.map(Into::into))
+            .await?;
+        if opened.header_bytes > HEADER_CAP {
+            return Err(TransportError::HeadersTooLarge(opened.header_bytes));
+        }
+        match self.read_capped(opened).await? {
+            Capped::Whole(answer) => Ok(answer),
+            Capped::Over(_) => Err(TransportError::BodyTooLarge { cap: self.body_cap }),
+        }
+    }
+
+    /// Sends `method` to `url` with `headers` (after the client's own: its user agent) and
+    /// `body`, and waits for the answer's head; the body is left to
+    /// [`read_capped`](Self::read_capped). The whole exchange, body included, must end within
+    /// the timeout: the caller bounds this wait, the body's reads fail past it.
+    pub async fn open(
+        &self,
+        method: &http::Method,
+        url: &str,
+        headers: http::HeaderMap,
+        body: Option<reqwest::Body>,
+    ) -> Result<Opened, TransportError> {
+        let client = self.client_for(url)?;
+        let mut builder = client.request(method.clone(), url).headers(headers);
+        if let Some(body) = body {
+            builder = builder.body(body);
+        }
+        let response = builder.send().await.map_err(|e| {
             let dropped = closed_before_answer(&e);
             match self.classify(e) {
                 TransportError::Failed(why) if dropped => TransportError::Dropped(why),
                 other => other,
             }
         })?;
-        if response
-            .content_length()
-            .is_some_and(|len| len > self.body_cap as u64)
-        {
-            return Err(TransportError::BodyTooLarge { cap: self.body_cap });
-        }
-        let status = response.status().as_u16();
         let headers = owned(response.headers());
-        let header_bytes: usize = headers
+        let header_bytes = headers
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len() + 4)
             .sum();
-        if header_bytes > HEADER_CAP {
-            return Err(TransportError::HeadersTooLarge(header_bytes));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
-            if body.len() + chunk.len() > self.body_cap {
-                return Err(TransportError::BodyTooLarge { cap: self.body_cap });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Answer {
+        Ok(Opened {
+            status: response.status().as_u16(),
+            headers,
+            header_bytes,
+            response,
+        })
+    }
+
+    /// Reads the body of `opened` up to the cap: the whole answer, or, past the cap (by its
+    /// `Content-Length` or by what came), what was read and the rest unread.
+    pub async fn read_capped(&self, opened: Opened) -> Result<Capped, TransportError> {
+        let Opened {
             status,
             headers,
-            body,
-        })
+            header_bytes: _,
+            mut response,
+        } = opened;
+        let mut body = Vec::new();
+        let mut over = response
+            .content_length()
+            .is_some_and(|len| len > self.body_cap as u64);
+        while !over {
+            let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? else {
+                return Ok(Capped::Whole(Answer {
+                    status,
+                    headers,
+                    body,
+                }));
+            };
+            body.extend_from_slice(&chunk);
+            over = body.len() > self.body_cap;
+        }
+        Ok(Capped::Over(Over {
+            status,
+            headers,
+            read: body,
+            rest: response,
+        }))
+    }
+
+    /// The time limit of each exchange.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The most body bytes read from one answer.
+    pub fn body_cap(&self) -> usize {
+        self.body_cap
     }
 
     /// What went wrong, without the URL reqwest puts in its messages: the `sent:` line shows

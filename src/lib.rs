@@ -12,6 +12,9 @@
 //!   passes through one [`Redactor`] that masks tokens and passphrases ([`Renderer`]).
 //! - The **mock** is a faithful stand-in for the endpoint ([`mock`]), the default target; it
 //!   also serves IAM's token call for its fixture's users.
+//! - The **proxy** ([`proxy`]) sits between an application and the endpoint, passes every
+//!   answer on, and checks each against the contract as a run does; it shares the mock's
+//!   hardened host.
 //! - [`iam`] asks IAM for a token with a user's password, as a CI job does at its start.
 //! - [`generate`] writes boundary cases derived from the contract; [`Coverage`] maps cases
 //!   back onto the contract's constraints.
@@ -55,10 +58,12 @@ mod contract;
 mod coverage;
 mod diff;
 pub mod generate;
+mod host;
 mod http;
 pub mod iam;
 pub mod mock;
 pub mod openapi;
+pub mod proxy;
 mod redact;
 mod report;
 mod runner;

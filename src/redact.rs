@@ -150,6 +150,15 @@ impl Redactor {
         }
     }
 
+    /// Learns the passphrases of an answer's body: from `json`, its parse, or when it is not
+    /// JSON from the text of `body`.
+    pub fn learn_answer(&self, json: Result<&Json, &String>, body: &[u8]) {
+        match json {
+            Ok(json) => self.learn_passphrases(json),
+            Err(_) => self.learn_passphrases_in_text(&String::from_utf8_lossy(body)),
+        }
+    }
+
     /// `text` with every known form of every known secret replaced by [`MASK`]: long forms
     /// wherever they are, short ones where they are a whole JSON string or form value.
     pub fn redact(&self, text: &str) -> String {

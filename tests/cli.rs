@@ -202,8 +202,7 @@ async fn the_standalone_mock_serves_until_stopped_and_names_tokens_not_values() 
     assert!(!banner.contains(&fixture.tokens[0].value), "{banner}");
 
     // reqwest is built without a default TLS provider: the crate installs ring's, so does this.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::new();
+    let client = common::http_client();
     let path = format!("{url}/v3/tasks/{}/passphrase", fixture.tasks[0].id);
     let ok = client
         .get(&path)

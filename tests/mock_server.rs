@@ -5,267 +5,34 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use common::builtin_token;
+use common::child::{
+    PATIENCE, Served, closed_by_the_server, exchange, half_a_head, permitted_request, read_answer,
+    task_path, trickle_until_closed,
+};
 use rstest::rstest;
-use sms_conformance::mock::Fixture;
 use sms_conformance::mock::server::Limits;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
-use tokio::sync::mpsc;
+use tokio::process::Command;
 use tokio::time::{sleep, timeout};
-
-/// How long anything may take before the test calls it a hang: far beyond every timeout the
-/// tests configure, far below the hang it guards against.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// The standalone mock as a child process, its stderr lines as they come.
-struct Mock {
-    child: Child,
-    addr: String,
-    stderr: mpsc::UnboundedReceiver<String>,
-    seen: Vec<String>,
-}
-
-impl Mock {
-    /// `sms-conformance mock --listen 127.0.0.1:0 FLAGS` (FLAGS may give `--listen` instead).
-    async fn start(flags: &[&str]) -> Mock {
-        Mock::spawn(Command::new(env!("CARGO_BIN_EXE_sms-conformance")), flags).await
-    }
-
-    /// Like [`Mock::start`], with the soft and hard descriptor limits at `limit`.
-    async fn start_with_descriptor_limit(limit: u32, flags: &[&str]) -> Mock {
-        let mut command = Command::new("sh");
-        command.args([
-            "-c",
-            &format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
-            env!("CARGO_BIN_EXE_sms-conformance"),
-        ]);
-        Mock::spawn(command, flags).await
-    }
-
-    async fn spawn(mut command: Command, flags: &[&str]) -> Mock {
-        command.arg("mock");
-        if !flags.contains(&"--listen") {
-            command.args(["--listen", "127.0.0.1:0"]);
-        }
-        let mut child = command
-            .args(flags)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the binary starts");
-        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = timeout(PATIENCE, stdout.next_line())
-            .await
-            .expect("the mock prints its address in time")
-            .unwrap()
-            .expect("the mock prints its address");
-        let addr = first
-            .rsplit("http://")
-            .next()
-            .unwrap()
-            .trim_end_matches('/')
-            .to_owned();
-        // Keep draining stdout so that the mock never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
-        let (send, stderr) = mpsc::unbounded_channel();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                let _ = send.send(line);
-            }
-        });
-        Mock {
-            child,
-            addr,
-            stderr,
-            seen: Vec::new(),
-        }
-    }
-
-    async fn connect(&self) -> TcpStream {
-        TcpStream::connect(&self.addr).await.unwrap()
-    }
-
-    /// Sends the signal `name` (`INT`, `TERM`) to the mock.
-    fn signal(&self, name: &str) {
-        let pid = self.child.id().expect("the mock is running").to_string();
-        let status = std::process::Command::new("kill")
-            .args(["-s", name, &pid])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits for a stderr line containing `needle`.
-    async fn wait_for_stderr(&mut self, needle: &str) {
-        let found = timeout(PATIENCE, async {
-            while let Some(line) = self.stderr.recv().await {
-                self.seen.push(line.clone());
-                if line.contains(needle) {
-                    return true;
-                }
-            }
-            false
-        })
-        .await;
-        assert!(
-            found == Ok(true),
-            "`{needle}` not on stderr: {:?}",
-            self.seen
-        );
-    }
-
-    /// Waits for the mock to exit; returns its exit code and all it printed on stderr.
-    async fn exit(mut self) -> (Option<i32>, String) {
-        let status = timeout(PATIENCE, self.child.wait())
-            .await
-            .expect("the mock exits in time")
-            .unwrap();
-        while let Ok(Some(line)) = timeout(Duration::from_secs(1), self.stderr.recv()).await {
-            self.seen.push(line);
-        }
-        (status.code(), self.seen.join("\n"))
-    }
-}
-
-/// The path of the built-in fixture's task.
-fn task_path() -> String {
-    format!("/v3/tasks/{}/passphrase", Fixture::builtin().tasks[0].id)
-}
-
-/// A whole permitted request.
-fn permitted_request() -> String {
-    format!(
-        "GET {} HTTP/1.1\r\nHost: mock\r\nX-Auth-Token: {}\r\n\r\n",
-        task_path(),
-        builtin_token("token")
-    )
-}
-
-/// The start of a request whose head never ends.
-fn half_a_head() -> String {
-    format!("GET {} HTTP/1.1\r\nHost: mock\r\nX-Auth-To", task_path())
-}
-
-/// One answer read off a raw connection.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    /// Lower-case names.
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
-    }
-}
-
-/// Reads one answer (head and `Content-Length` body); `None` when the connection ends first.
-async fn read_answer(stream: &mut TcpStream) -> Option<Answer> {
-    let mut bytes = Vec::new();
-    let mut buffer = [0u8; 4096];
-    let head_end = loop {
-        if let Some(at) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at;
-        }
-        let n = timeout(PATIENCE, stream.read(&mut buffer))
-            .await
-            .expect("an answer or the end of the connection in time")
-            .unwrap_or(0);
-        if n == 0 {
-            return None;
-        }
-        bytes.extend_from_slice(&buffer[..n]);
-    };
-    let head = String::from_utf8(bytes[..head_end].to_vec()).unwrap();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap();
-    let headers: Vec<(String, String)> = lines
-        .map(|line| {
-            let (name, value) = line.split_once(':').unwrap();
-            (name.to_lowercase(), value.trim().to_owned())
-        })
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .map_or(0, |(_, v)| v.parse().unwrap());
-    let mut body = bytes[head_end + 4..].to_vec();
-    while body.len() < length {
-        let n = timeout(PATIENCE, stream.read(&mut buffer))
-            .await
-            .expect("the body in time")
-            .unwrap();
-        assert!(n > 0, "the connection ended inside the body");
-        body.extend_from_slice(&buffer[..n]);
-    }
-    Some(Answer {
-        status: status.parse().unwrap(),
-        headers,
-        body,
-    })
-}
-
-/// Waits for the mock to close `stream` (end of stream or reset), discarding what comes.
-async fn closed_by_the_mock(stream: &mut TcpStream) {
-    let mut buffer = [0u8; 4096];
-    let ended = timeout(PATIENCE, async {
-        loop {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-        }
-    })
-    .await;
-    assert!(ended.is_ok(), "the mock kept the connection open");
-}
-
-/// Sends a whole request on a new connection and reads its answer.
-async fn exchange(mock: &Mock, request: &[u8]) -> Option<Answer> {
-    let mut stream = mock.connect().await;
-    stream.write_all(request).await.ok()?;
-    read_answer(&mut stream).await
-}
 
 #[tokio::test]
 async fn a_head_that_never_ends_is_cut_at_the_header_timeout() {
-    let mock = Mock::start(&["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
+    let mock = Served::start("mock", &["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
     let mut stream = mock.connect().await;
     stream.write_all(half_a_head().as_bytes()).await.unwrap();
     // A byte now and then: never idle, never done.
-    let trickle = async {
-        loop {
-            sleep(Duration::from_millis(200)).await;
-            if stream.write_all(b"k").await.is_err() {
-                return;
-            }
-        }
-    };
     assert!(
-        timeout(PATIENCE, trickle).await.is_ok(),
+        trickle_until_closed(&mut stream).await,
         "the mock kept reading a head that never ends"
     );
 }
 
 #[tokio::test]
 async fn the_header_timeout_runs_again_for_the_next_request_on_a_kept_alive_connection() {
-    let mock = Mock::start(&["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
+    let mock = Served::start("mock", &["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
     let mut stream = mock.connect().await;
     stream
         .write_all(permitted_request().as_bytes())
@@ -274,23 +41,15 @@ async fn the_header_timeout_runs_again_for_the_next_request_on_a_kept_alive_conn
     let answer = read_answer(&mut stream).await.expect("an answer");
     assert_eq!(answer.status, 200);
     stream.write_all(half_a_head().as_bytes()).await.unwrap();
-    let trickle = async {
-        loop {
-            sleep(Duration::from_millis(200)).await;
-            if stream.write_all(b"k").await.is_err() {
-                return;
-            }
-        }
-    };
     assert!(
-        timeout(PATIENCE, trickle).await.is_ok(),
+        trickle_until_closed(&mut stream).await,
         "the mock kept reading the second head"
     );
 }
 
 #[tokio::test]
 async fn a_kept_alive_connection_sending_whole_requests_outlives_the_header_timeout() {
-    let mock = Mock::start(&["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
+    let mock = Served::start("mock", &["--header-timeout", "1s", "--idle-timeout", "60s"]).await;
     let mut stream = mock.connect().await;
     let started = std::time::Instant::now();
     let mut answered = 0;
@@ -310,7 +69,7 @@ async fn a_kept_alive_connection_sending_whole_requests_outlives_the_header_time
 
 #[tokio::test]
 async fn a_kept_alive_connection_left_idle_is_closed_at_the_idle_timeout() {
-    let mock = Mock::start(&["--idle-timeout", "1s", "--header-timeout", "30s"]).await;
+    let mock = Served::start("mock", &["--idle-timeout", "1s", "--header-timeout", "30s"]).await;
     let mut stream = mock.connect().await;
     stream
         .write_all(permitted_request().as_bytes())
@@ -319,12 +78,12 @@ async fn a_kept_alive_connection_left_idle_is_closed_at_the_idle_timeout() {
     let answer = read_answer(&mut stream).await.expect("an answer");
     assert_eq!(answer.status, 200);
     assert_ne!(answer.header("connection"), Some("close"));
-    closed_by_the_mock(&mut stream).await;
+    closed_by_the_server(&mut stream).await;
 }
 
 #[tokio::test]
 async fn beyond_max_connections_a_connection_gets_the_gateways_429_and_is_closed() {
-    let mock = Mock::start(&["--max-connections", "2"]).await;
+    let mock = Served::start("mock", &["--max-connections", "2"]).await;
     let mut held = Vec::new();
     for _ in 0..2 {
         let mut stream = mock.connect().await;
@@ -347,7 +106,7 @@ async fn beyond_max_connections_a_connection_gets_the_gateways_429_and_is_closed
     let body = refused.json();
     assert_eq!(body["error_code"], "APIGW.0308", "{body}");
     assert_eq!(body["request_id"], id, "{body}");
-    closed_by_the_mock(&mut stream).await;
+    closed_by_the_server(&mut stream).await;
 
     // A slot comes free when a held connection goes.
     drop(held.pop());
@@ -366,7 +125,7 @@ async fn beyond_max_connections_a_connection_gets_the_gateways_429_and_is_closed
 
 #[tokio::test]
 async fn idle_connections_past_the_descriptor_limit_do_not_stop_the_mock_answering() {
-    let mut mock = Mock::start_with_descriptor_limit(128, &[]).await;
+    let mut mock = Served::start_with_descriptor_limit("mock", 128, &[]).await;
     let mut idle = Vec::new();
     for _ in 0..300 {
         // Past the limit the mock may close at once, or the kernel's backlog hold the
@@ -397,7 +156,7 @@ async fn idle_connections_past_the_descriptor_limit_do_not_stop_the_mock_answeri
 
 #[tokio::test]
 async fn a_head_over_32_kib_is_refused_with_431() {
-    let mock = Mock::start(&[]).await;
+    let mock = Served::start("mock", &[]).await;
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: mock\r\nX-Padding: {}\r\n\r\n",
         task_path(),
@@ -412,7 +171,7 @@ async fn a_head_over_32_kib_is_refused_with_431() {
 
 #[tokio::test]
 async fn a_token_at_the_documented_limit_still_fits_in_the_head() {
-    let mock = Mock::start(&[]).await;
+    let mock = Served::start("mock", &[]).await;
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: mock\r\nX-Auth-Token: {}\r\n\r\n",
         task_path(),
@@ -441,14 +200,14 @@ async fn malformed_http_gets_a_bare_answer_as_the_readme_says(
     #[case] status: u16,
     #[case] readme_says: &str,
 ) {
-    let mock = Mock::start(&[]).await;
+    let mock = Served::start("mock", &[]).await;
     let mut stream = mock.connect().await;
     stream.write_all(&request).await.unwrap();
     let answer = read_answer(&mut stream).await.expect("an answer");
     assert_eq!(answer.status, status, "{answer:?}");
     assert!(answer.body.is_empty(), "{answer:?}");
     assert_eq!(answer.header("x-request-id"), None, "{answer:?}");
-    closed_by_the_mock(&mut stream).await;
+    closed_by_the_server(&mut stream).await;
     let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
     let section = readme
         .split("## Run the mock standalone")
@@ -476,7 +235,11 @@ fn many_headers(count: usize) -> Vec<u8> {
 #[case::sigterm("TERM")]
 #[tokio::test]
 async fn a_signal_with_a_request_half_sent_stops_the_mock_at_the_deadline(#[case] signal: &str) {
-    let mock = Mock::start(&["--shutdown-timeout", "1s", "--header-timeout", "30s"]).await;
+    let mock = Served::start(
+        "mock",
+        &["--shutdown-timeout", "1s", "--header-timeout", "30s"],
+    )
+    .await;
     let mut stream = mock.connect().await;
     stream.write_all(half_a_head().as_bytes()).await.unwrap();
     // Let the mock take the connection in before the signal.
@@ -489,12 +252,16 @@ async fn a_signal_with_a_request_half_sent_stops_the_mock_at_the_deadline(#[case
         "{stderr}"
     );
     assert!(stderr.contains("1 connection cut"), "{stderr}");
-    closed_by_the_mock(&mut stream).await;
+    closed_by_the_server(&mut stream).await;
 }
 
 #[tokio::test]
 async fn a_second_signal_exits_at_once() {
-    let mut mock = Mock::start(&["--shutdown-timeout", "60s", "--header-timeout", "30s"]).await;
+    let mut mock = Served::start(
+        "mock",
+        &["--shutdown-timeout", "60s", "--header-timeout", "30s"],
+    )
+    .await;
     let mut stream = mock.connect().await;
     stream.write_all(half_a_head().as_bytes()).await.unwrap();
     sleep(Duration::from_millis(200)).await;
@@ -507,7 +274,11 @@ async fn a_second_signal_exits_at_once() {
 
 #[tokio::test]
 async fn after_a_signal_the_mock_refuses_new_connections_and_finishes_the_request_in_flight() {
-    let mut mock = Mock::start(&["--shutdown-timeout", "60s", "--header-timeout", "30s"]).await;
+    let mut mock = Served::start(
+        "mock",
+        &["--shutdown-timeout", "60s", "--header-timeout", "30s"],
+    )
+    .await;
     let mut stream = mock.connect().await;
     let request = permitted_request();
     let (first, rest) = request.split_at(request.len() / 2);
@@ -526,7 +297,7 @@ async fn after_a_signal_the_mock_refuses_new_connections_and_finishes_the_reques
     let answer = read_answer(&mut stream).await.expect("the answer");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("connection"), Some("close"));
-    closed_by_the_mock(&mut stream).await;
+    closed_by_the_server(&mut stream).await;
     let (code, stderr) = mock.exit().await;
     assert_eq!(code, Some(0), "{stderr}");
 }
@@ -565,7 +336,7 @@ async fn the_help_shows_the_limits_the_embedded_mock_uses() {
 
 #[tokio::test]
 async fn a_host_name_to_listen_on_is_resolved() {
-    let mock = Mock::start(&["--listen", "localhost:0"]).await;
+    let mock = Served::start("mock", &["--listen", "localhost:0"]).await;
     assert!(
         mock.addr.starts_with("127.0.0.1:") || mock.addr.starts_with("[::1]:"),
         "{}",

@@ -40,12 +40,6 @@ fn assert_no_leak(outputs: &Outputs, secrets: &[&str]) {
     assert!(leaks.is_empty(), "{leaks:#?}\n{}", outputs.get("stdout"));
 }
 
-/// The form encoding of `text` (`+` for a space).
-fn form_encoded(text: &str) -> String {
-    let keep = |b: u8| b.is_ascii_alphanumeric() || b"*-._".contains(&b);
-    common::percent(text, keep, false, true)
-}
-
 #[rstest]
 #[case::json_with_a_trailing_comma(
     "application/json",
@@ -55,7 +49,7 @@ fn form_encoded(text: &str) -> String {
 )]
 #[case::a_form(
     "application/x-www-form-urlencoded",
-    format!("task_id={TASK}&passphrase={}", form_encoded(PASSPHRASE)),
+    format!("task_id={TASK}&passphrase={}", common::form_encoded(PASSPHRASE)),
     true,
     "expected ident at line 1 column 2"
 )]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand};
 
+use crate::host::Limits;
 use crate::report::Format;
 
 /// What `--help` says after the flags: the target, the secrets, the exit codes, and libtest's
@@ -25,6 +26,18 @@ or IAM gave no token (nothing was sent), or a report could not be written; 3 the
 
 Accepted for cargo test and libtest compatibility, and without effect here: --nocapture,
 --show-output, --test, --bench, -Z.";
+
+/// What `proxy --help` says after the flags: what is checked, and the exit codes.
+const PROXY_AFTER_HELP: &str = "\
+Every answer (but IAM's POST /v3/auth/tokens) is checked against the contract: the schema the
+manifest lists for its status, the media type, and X-Request-Id. Each violation is a masked
+line on stderr; the answer is passed on unchanged (502 with the violation under --fail-fast).
+An answer over --max-body is passed on unchecked, and is a violation. An upstream that cannot
+be reached, times out or drops the connection gets the client a 502 in the gateway's shape.
+
+Exit codes (after SIGINT or SIGTERM, once the exchanges in flight have ended): 0 no violation
+and no upstream failure; 1 a violation or an upstream failure was seen; 2 bad arguments, or
+the report could not be written; 130 / 143 a second SIGINT / SIGTERM quit at once.";
 
 /// The longest `--timeout`: a day.
 pub(super) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -53,6 +66,8 @@ pub(super) struct Cli {
 pub(super) enum Command {
     /// Serve the faithful mock until Ctrl-C.
     Mock(MockArgs),
+    /// Forward every request to an upstream and check each answer against the contract.
+    Proxy(ProxyArgs),
     /// Write the boundary cases derived from the schemas into <cases>/generated/.
     Generate(GenerateArgs),
     /// List every constraint of the contract and the cases that exercise it.
@@ -115,6 +130,13 @@ pub(super) struct SuiteArgs {
     /// The folder of case files.
     #[arg(long, env = "SMS_CASES", default_value = "cases", value_name = "DIR")]
     pub cases: PathBuf,
+    #[command(flatten)]
+    pub contract: ContractArgs,
+}
+
+/// Where the contract lives.
+#[derive(Debug, Clone, Args)]
+pub(super) struct ContractArgs {
     /// The folder of schemas and their manifest.
     #[arg(
         long,
@@ -228,17 +250,23 @@ pub(super) struct TargetArgs {
     /// The longest wait before a retry; a Retry-After asking for more ends the retries.
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION", help_heading = "Politeness")]
     pub max_wait: Duration,
+    #[command(flatten, next_help_heading = "Politeness")]
+    pub exchange: ExchangeArgs,
+}
+
+/// The limits of each exchange with a target (a run's, or the proxy's with its upstream).
+#[derive(Debug, Clone, Args)]
+pub(super) struct ExchangeArgs {
     /// The time limit of each exchange: `10s`, `500ms`, `5m`, or seconds (more than 0, at most
     /// a day).
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION", help_heading = "Politeness")]
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
     /// The most body bytes read from one answer (1 to 1 GiB).
     #[arg(
         long,
         default_value_t = 1 << 20,
         value_name = "BYTES",
-        value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_BODY_CAP),
-        help_heading = "Politeness"
+        value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_BODY_CAP)
     )]
     pub max_body: usize,
 }
@@ -392,6 +420,13 @@ pub(super) struct MockArgs {
     /// The fixture (tasks, tokens, users and assumed choices) instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub fixture: Option<PathBuf>,
+    #[command(flatten)]
+    pub host: HostArgs,
+}
+
+/// The limits of a host (the mock's, the proxy's) on the connections it serves.
+#[derive(Debug, Args)]
+pub(super) struct HostArgs {
     /// Connections served at once; past it a connection gets the gateway's 429 and is closed.
     #[arg(long, default_value = "1024", value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     pub max_connections: u32,
@@ -402,9 +437,52 @@ pub(super) struct MockArgs {
     /// A connection on which no byte moves either way for this long is closed.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub idle_timeout: Duration,
-    /// After Ctrl-C or SIGTERM, the time requests in flight get before the mock quits.
+    /// After Ctrl-C or SIGTERM, the time requests in flight get before it quits.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub shutdown_timeout: Duration,
+}
+
+impl HostArgs {
+    /// The host's limits.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            shutdown_timeout: self.shutdown_timeout,
+        }
+    }
+}
+
+/// `sms-conformance proxy`'s arguments.
+#[derive(Debug, Args)]
+#[command(after_help = PROXY_AFTER_HELP)]
+pub(super) struct ProxyArgs {
+    /// The address to listen on: an IP address or a host name, and a port
+    /// (`localhost:8081`).
+    #[arg(long, default_value = "127.0.0.1:8081", value_parser = parse_listen, value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Where every request is forwarded: the real endpoint, a mock of your own, or
+    /// `sms-conformance mock` (http:// or https://, with an optional path prefix).
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// Answer 502 with the violation instead of an answer that breaks the contract.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Write a JSON report here when the proxy stops (shape:
+    /// schemas/report/proxy.schema.json).
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// Trust this CA certificate (PEM) too, for an upstream behind a private CA. HTTPS_PROXY,
+    /// HTTP_PROXY and NO_PROXY are honoured.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    #[command(flatten)]
+    pub contract: ContractArgs,
+    #[command(flatten, next_help_heading = "The upstream's answers")]
+    pub exchange: ExchangeArgs,
+    #[command(flatten, next_help_heading = "Connections")]
+    pub host: HostArgs,
 }
 
 /// Parses a listening address: `127.0.0.1:8080`, `[::1]:8080` or `localhost:8080` (the name

@@ -47,7 +47,7 @@ pub(super) fn diff(
             redactor,
         )?,
     };
-    let client = client(&args.target)?;
+    let client = client(&args.target.exchange, args.target.cacert.as_deref())?;
     let live = target::build(&args.target, &runtime, &client, redactor, false)?;
     let contract = Arc::new(contract);
     let run = |target: &Target, live: bool| -> Vec<CaseResult> {

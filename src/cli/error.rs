@@ -2,10 +2,13 @@
 
 use std::path::PathBuf;
 
+use crate::report::Signal;
 use crate::yaml::FileError;
 
 /// Exit code when a case failed (as `cargo test`).
 pub const EXIT_FAILED: u8 = 101;
+/// Exit code when the proxy saw an answer that broke the contract, or an upstream failure.
+pub const EXIT_VIOLATION: u8 = 1;
 /// Exit code when the arguments, case files, schemas or fixture are unusable, or IAM gave no
 /// token (nothing was sent), or a report could not be written.
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -14,9 +17,9 @@ pub const EXIT_UNREACHABLE: u8 = 3;
 /// Exit code when no case failed and some were still throttled after their retries.
 pub const EXIT_INCONCLUSIVE: u8 = 4;
 /// Exit code when Ctrl-C (SIGINT) interrupted the run, as a shell reports it (128 + 2).
-pub const EXIT_INTERRUPTED: u8 = 130;
+pub const EXIT_INTERRUPTED: u8 = Signal::Interrupt.exit_code();
 /// Exit code when SIGTERM interrupted the run, as a shell reports it (128 + 15).
-pub const EXIT_TERMINATED: u8 = 143;
+pub const EXIT_TERMINATED: u8 = Signal::Terminate.exit_code();
 /// Exit code when the reader of the output went away (`| head`), as a shell reports SIGPIPE.
 pub const EXIT_BROKEN_PIPE: u8 = 141;
 

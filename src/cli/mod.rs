@@ -1,9 +1,10 @@
-//! The command line: run the cases (the default), serve the mock standalone, or use the
-//! contract's tools. Each concern has its file: the clap types ([`args`]), building the
-//! target ([`target`], the one place that teaches the redactor the run's secrets), the run
-//! and its exit codes ([`run`]), the mock ([`mock`]), `generate` and `coverage` ([`tools`]),
-//! writing to standard output and error without panicking ([`output`]), and the errors with
-//! their exit codes ([`error`]).
+//! The command line: run the cases (the default), serve the mock standalone, check live
+//! traffic through the proxy, or use the contract's tools. Each concern has its file: the
+//! clap types ([`args`]), building the target ([`target`], the one place that teaches the
+//! redactor the run's secrets), the run and its exit codes ([`run`]), the mock ([`mock`]),
+//! the proxy ([`proxy`]), `generate` and `coverage` ([`tools`]), writing to standard output
+//! and error without panicking ([`output`]), and the errors with their exit codes
+//! ([`error`]).
 
 mod args;
 mod diff;
@@ -12,6 +13,7 @@ mod mock;
 mod openapi;
 mod output;
 mod progress;
+mod proxy;
 mod reports;
 mod run;
 mod settings;
@@ -28,7 +30,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use error::{
     EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED,
-    EXIT_TERMINATED, EXIT_UNREACHABLE, Error,
+    EXIT_TERMINATED, EXIT_UNREACHABLE, EXIT_VIOLATION, Error,
 };
 
 use crate::case::{self, Case};
@@ -63,6 +65,7 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
     install_panic_hook(Arc::clone(&redactor));
     let result = match cli.command {
         Some(Command::Mock(args)) => mock::serve(&args),
+        Some(Command::Proxy(args)) => proxy::serve(&args, &redactor),
         Some(Command::Generate(args)) => tools::generate(&args),
         Some(Command::Coverage(args)) => tools::coverage(&args),
         Some(Command::Diff(args)) => diff::diff(&args, endpoint, &redactor),
@@ -134,7 +137,7 @@ fn load_suite(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, 
 }
 
 fn load_all(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Vec<FileError>> {
-    let contract = Contract::load(&args.schemas);
+    let contract = Contract::load(&args.contract.schemas);
     let files = case::case_files(&args.cases);
     let selected: Vec<_> = files
         .iter()

@@ -3,10 +3,11 @@
 //! reports, print the masked results as libtest does, and pick the exit code.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::args::{ColorWhen, RunArgs, TargetArgs};
+use super::args::{ColorWhen, ExchangeArgs, RunArgs, TargetArgs};
 use super::error::{EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_UNREACHABLE, Error};
 use super::progress::Progress;
 use super::reports::Reports;
@@ -61,7 +62,7 @@ pub(super) fn run(
         .enable_all()
         .build()
         .map_err(|e| Error::start("start the async runtime", e))?;
-    let client = client(&args.target)?;
+    let client = client(&args.target.exchange, args.target.cacert.as_deref())?;
     let target = target::build(&args.target, &runtime, &client, redactor, args.dry_run)?;
     let live = target.kind == TargetKind::Live;
     let runner = Arc::new(
@@ -157,16 +158,17 @@ pub(super) fn politeness(args: &TargetArgs, live: bool) -> Politeness {
     }
 }
 
-/// The HTTP client of a run, trusting `--cacert` too.
-pub(super) fn client(args: &TargetArgs) -> Result<HttpClient, Error> {
-    let ca = match &args.cacert {
+/// The HTTP client of a run (or of the proxy), within `exchange`'s limits, trusting
+/// `cacert` too.
+pub(super) fn client(exchange: &ExchangeArgs, cacert: Option<&Path>) -> Result<HttpClient, Error> {
+    let ca = match cacert {
         Some(file) => std::fs::read(file).map_err(|source| Error::Read {
-            path: file.clone(),
+            path: file.to_owned(),
             source,
         })?,
         None => Vec::new(),
     };
-    HttpClient::trusting(args.timeout, args.max_body, &ca).map_err(|why| match &args.cacert {
+    HttpClient::trusting(exchange.timeout, exchange.max_body, &ca).map_err(|why| match cacert {
         Some(file) => Error::Usage(format!("--cacert {}: {why}", file.display())),
         None => Error::start("build the HTTP client", why),
     })
@@ -265,7 +267,7 @@ fn exit_code(run: &Run) -> ExitCode {
         .filter(|r| r.exchange.is_some())
         .peekable();
     if let Some(signal) = run.interrupted {
-        ExitCode::from(signals::exit_code(signal))
+        ExitCode::from(signal.exit_code())
     } else if !run.failed() && run.counts().inconclusive > 0 {
         ExitCode::from(EXIT_INCONCLUSIVE)
     } else if !run.failed() {

@@ -274,7 +274,7 @@ pub fn check(
         )));
     };
     if let Some(url) = &args.base_url {
-        check_url(url, source)?;
+        check_url(url, source.name())?;
     }
     let (task, token) = (&settings[0], &settings[1]);
     let mut missing = Vec::new();
@@ -304,10 +304,9 @@ pub fn check(
     }
 }
 
-/// Refuses an endpoint that is not an http(s) URL, naming where it was set. The value is
-/// never echoed whole: it may hold a password.
-fn check_url(url: &str, source: Source) -> Result<(), Error> {
-    let name = source.name();
+/// Refuses an endpoint that is not an http(s) URL, naming where it was set (`name`: the flag
+/// or the variable). The value is never echoed whole: it may hold a password.
+pub fn check_url(url: &str, name: &str) -> Result<(), Error> {
     let scheme = url.split_once("://").map(|(scheme, _)| scheme);
     match scheme {
         Some("http" | "https") => Ok(()),
@@ -352,14 +351,16 @@ mod tests {
 
     #[test]
     fn an_endpoint_without_a_scheme_names_its_source_and_never_a_password() {
-        let error = check_url("user:pw@sms.example:8443", Source::Environment).unwrap_err();
+        let error = check_url("user:pw@sms.example:8443", Source::Environment.name()).unwrap_err();
         let text = error.to_string();
         assert!(
             text.contains("SMS_ENDPOINT=https://sms.example:8443"),
             "{text}"
         );
         assert!(!text.contains("pw"), "{text}");
-        let error = check_url("ftp://x", Source::Flag).unwrap_err().to_string();
+        let error = check_url("ftp://x", Source::Flag.name())
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("--base-url must be an http:// or https:// URL"),
             "{error}"

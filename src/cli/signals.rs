@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::error::{EXIT_INTERRUPTED, EXIT_TERMINATED};
+use crate::host::Signals;
 use crate::report::Signal;
 use crate::runner::Stop;
 
@@ -16,14 +16,6 @@ impl Received {
     /// The first signal, if any came.
     pub fn signal(&self) -> Option<Signal> {
         self.0.get().copied()
-    }
-}
-
-/// The exit code of a run `signal` interrupted, as a shell reports a process it ended.
-pub(super) fn exit_code(signal: Signal) -> u8 {
-    match signal {
-        Signal::Interrupt => EXIT_INTERRUPTED,
-        Signal::Terminate => EXIT_TERMINATED,
     }
 }
 
@@ -47,48 +39,7 @@ pub(super) fn listen(
             signal.name()
         ));
         let again = signals.next().await;
-        std::process::exit(i32::from(exit_code(again)));
+        std::process::exit(i32::from(again.exit_code()));
     });
     Ok(received)
-}
-
-/// SIGINT and SIGTERM as one stream.
-#[cfg(unix)]
-struct Signals {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
-}
-
-#[cfg(unix)]
-impl Signals {
-    fn new() -> std::io::Result<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Signals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-        })
-    }
-
-    async fn next(&mut self) -> Signal {
-        tokio::select! {
-            _ = self.interrupt.recv() => Signal::Interrupt,
-            _ = self.terminate.recv() => Signal::Terminate,
-        }
-    }
-}
-
-/// Ctrl-C, where there are no Unix signals.
-#[cfg(not(unix))]
-struct Signals;
-
-#[cfg(not(unix))]
-impl Signals {
-    fn new() -> std::io::Result<Signals> {
-        Ok(Signals)
-    }
-
-    async fn next(&mut self) -> Signal {
-        let _ = tokio::signal::ctrl_c().await;
-        Signal::Interrupt
-    }
 }

@@ -84,14 +84,7 @@ pub(super) fn standalone(
 }
 
 fn external(url: &str, args: &TargetArgs, redactor: &Redactor) -> Result<Target, Error> {
-    // The URL is not echoed back: it may hold a password.
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| Error::Usage(format!("the endpoint is not a URL: {e}")))?;
-    if let Some(password) = parsed.password() {
-        redactor.learn(password);
-        let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
-        redactor.learn(&decoded);
-    }
+    learn_password(url, "the endpoint", redactor)?;
     let mut variables = Variables::default();
     if let Some(task_id) = &args.task_id {
         variables.set(Variable::TaskId, task_id.clone());
@@ -113,6 +106,20 @@ fn external(url: &str, args: &TargetArgs, redactor: &Redactor) -> Result<Target,
         .secrets()
         .for_each(|secret| redactor.learn(secret));
     Ok(Target::new(url, variables))
+}
+
+/// Teaches `redactor` the password in `url` (as written and decoded), if it has one; refuses
+/// a `url` that does not parse, naming it as `what` (the URL is not echoed back: it may hold
+/// a password).
+pub(super) fn learn_password(url: &str, what: &str, redactor: &Redactor) -> Result<(), Error> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| Error::Usage(format!("{what} is not a URL: {e}")))?;
+    if let Some(password) = parsed.password() {
+        redactor.learn(password);
+        let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
+        redactor.learn(&decoded);
+    }
+    Ok(())
 }
 
 /// Asks IAM, once each, for the tokens `target` lacks and `args` name a user for.

@@ -11,7 +11,7 @@ use crate::{coverage, generate};
 
 /// `sms-conformance generate [--check]`.
 pub(super) fn generate(args: &GenerateArgs) -> Result<ExitCode, Error> {
-    let contract = Contract::load(&args.suite.schemas)?;
+    let contract = Contract::load(&args.suite.contract.schemas)?;
     let files = generate::generate(&contract);
     let cases = &args.suite.cases;
     if args.check {

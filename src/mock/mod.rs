@@ -3,8 +3,9 @@
 //! Its behaviour is one pure function, [`answer`], of the request (method, path, headers,
 //! body) and the [`Fixture`]: no I/O and nothing kept per request, so every host serves the
 //! same answers and memory stays flat. `POST /v3/auth/tokens` goes to its IAM ([`iam`]),
-//! which issues the fixture's tokens to the fixture's users. The hosts are [`server`] (hyper, with limits: the embedded
-//! default target and `sms-conformance mock`) and, in this crate's tests, wiremock.
+//! which issues the fixture's tokens to the fixture's users. The hosts are [`server`] (the shared hyper host, with limits:
+//! the embedded default target and `sms-conformance mock`) and, in this crate's tests,
+//! wiremock.
 //!
 //! Where the real service's answer is undocumented, the choice is an assumption of the
 //! ledger (`schemas/assumptions.yaml`) and a setting of the fixture ([`Assumptions`]).
@@ -82,7 +83,8 @@ impl MockAnswer {
         }
     }
 
-    fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> MockAnswer {
+    /// The API gateway's error: `{error_code, error_msg, request_id}`, with `X-Request-Id`.
+    pub fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> MockAnswer {
         let body = json!({"error_code": code, "error_msg": message, "request_id": request_id});
         MockAnswer::json(status, request_id, &body)
     }

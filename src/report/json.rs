@@ -2,6 +2,7 @@
 
 use serde_json::{Value as Json, json};
 
+use super::text::Reason;
 use super::{Renderer, Run};
 use crate::runner::{CaseResult, Outcome};
 
@@ -37,7 +38,8 @@ pub fn render(run: &Run, renderer: &Renderer) -> Json {
     })
 }
 
-fn millis(duration: std::time::Duration) -> f64 {
+/// A duration in milliseconds, to the microsecond.
+pub(super) fn millis(duration: std::time::Duration) -> f64 {
     (duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }
 
@@ -89,11 +91,21 @@ fn case(result: &CaseResult, renderer: &Renderer) -> Json {
         "response_status": status_code,
         "message": renderer.failure(result),
         "assumes": result.case.assumes,
-        "reasons": renderer.reasons(result).into_iter().map(|reason| json!({
-            "check": reason.check,
-            "message": reason.message,
-            "pointer": reason.pointer,
-            "keyword": reason.keyword,
-        })).collect::<Vec<_>>(),
+        "reasons": reasons(renderer.reasons(result)),
     })
+}
+
+/// Reasons as the JSON reports list them: `{check, message, pointer, keyword}`.
+pub(super) fn reasons(reasons: Vec<Reason>) -> Vec<Json> {
+    reasons
+        .into_iter()
+        .map(|reason| {
+            json!({
+                "check": reason.check,
+                "message": reason.message,
+                "pointer": reason.pointer,
+                "keyword": reason.keyword,
+            })
+        })
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! The run as its readers see it: text for the terminal ([`text`], laid out as libtest does
 //! by [`console`]), JUnit XML ([`junit`]), one JSON document ([`json`], its shape in
-//! `schemas/report/report.schema.json`) and a Markdown summary ([`markdown`]). Each is
+//! `schemas/report/report.schema.json`) and a Markdown summary ([`markdown`]); the proxy's
+//! report ([`proxy`]). Each is
 //! rendered from the typed results through one [`Renderer`], which masks every secret; the
 //! files are written atomically: a reader sees the old file or the new one, never half.
 
@@ -9,6 +10,7 @@ pub mod diff;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod proxy;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,6 +60,15 @@ impl Signal {
         match self {
             Signal::Interrupt => "SIGINT",
             Signal::Terminate => "SIGTERM",
+        }
+    }
+
+    /// The exit code of a process it ended, as a shell reports it: 128 + its number (130 for
+    /// SIGINT, 143 for SIGTERM).
+    pub const fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 128 + 2,
+            Signal::Terminate => 128 + 15,
         }
     }
 }

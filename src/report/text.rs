@@ -9,6 +9,8 @@ use std::fmt::Write;
 use crate::case::{Case, CaseKind, Document};
 use crate::contract::Violation;
 use crate::http::{PreparedRequest, TransportError};
+use crate::mock::REQUEST_ID_HEADER;
+use crate::proxy::Note;
 use crate::redact::{self, Redactor};
 use crate::runner::{
     Attempt, CaseResult, Check, Exchange, GaveUp, Mismatch, Outcome, Problem, TOKEN_HEADER,
@@ -45,12 +47,9 @@ impl<'a> Renderer<'a> {
     /// answer of `results`: from the JSON, or from the text of a body that is not JSON.
     pub fn new(redactor: &'a Redactor, results: &[CaseResult]) -> Renderer<'a> {
         for exchange in results.iter().filter_map(|r| r.exchange.as_ref()) {
-            match (&exchange.json, &exchange.answer) {
-                (Ok(json), _) => redactor.learn_passphrases(json),
-                (Err(_), Ok(answer)) => {
-                    redactor.learn_passphrases_in_text(&String::from_utf8_lossy(&answer.body));
-                }
-                (Err(_), Err(_)) => {}
+            // Without an answer there is no body, and no JSON.
+            if let Ok(answer) = &exchange.answer {
+                redactor.learn_answer(exchange.json.as_ref(), &answer.body);
             }
         }
         Renderer { redactor }
@@ -83,13 +82,17 @@ impl<'a> Renderer<'a> {
                 if answered {
                     out.push_str("why:");
                     for problem in problems {
-                        let _ = write!(out, "\n    - {}", self.problem_text(&result.case, problem));
+                        let _ = write!(
+                            out,
+                            "\n    - {}",
+                            self.problem_text(Some(&result.case), problem)
+                        );
                     }
                 } else {
                     // No answer to list problems of: the one reason there is none.
                     let reasons: Vec<String> = problems
                         .iter()
-                        .map(|p| self.problem_text(&result.case, p))
+                        .map(|p| self.problem_text(Some(&result.case), p))
                         .collect();
                     let _ = write!(out, "why:  {}", reasons.join("\n      "));
                 }
@@ -112,7 +115,7 @@ impl<'a> Renderer<'a> {
         let problems: Vec<String> = result
             .problems()
             .iter()
-            .map(|p| self.problem_text(&result.case, p))
+            .map(|p| self.problem_text(Some(&result.case), p))
             .collect();
         self.mask(&format!(
             "contradicts {}: {}",
@@ -124,8 +127,18 @@ impl<'a> Renderer<'a> {
     /// Why a case failed, as the reports list it: one reason per schema violation, one
     /// per other problem; masked.
     pub fn reasons<'r>(&self, result: &'r CaseResult) -> Vec<Reason<'r>> {
+        self.problem_reasons(Some(&result.case), result.problems())
+    }
+
+    /// `problems` (of `case`, or of an answer no case expects) as the reports list them:
+    /// one reason per schema violation, one per other problem; masked.
+    pub fn problem_reasons<'r>(
+        &self,
+        case: Option<&Case>,
+        problems: &'r [Problem],
+    ) -> Vec<Reason<'r>> {
         let mut reasons = Vec::new();
-        for problem in result.problems() {
+        for problem in problems {
             let check = problem.check();
             if let Problem::Schema(violations) = problem {
                 reasons.extend(violations.iter().map(|v| Reason {
@@ -142,12 +155,52 @@ impl<'a> Renderer<'a> {
             };
             reasons.push(Reason {
                 check,
-                message: self.mask(&self.problem_text(&result.case, problem)),
+                message: self.mask(&self.problem_text(case, problem)),
                 pointer,
                 keyword: None,
             });
         }
         reasons
+    }
+
+    /// What is wrong with an exchange the proxy noted, as lines for stderr: one a reason,
+    /// each naming the JSON pointer and the schema keyword of a violation as a run's failure
+    /// does: `violation: GET /v3/tasks/…/passphrase → 200, X-Request-Id …: /passphrase: …
+    /// [keyword maxLength, …]`. Masked.
+    pub fn noted(&self, note: &Note) -> Vec<String> {
+        let what = if note.upstream_failed() {
+            "upstream failed"
+        } else {
+            "violation"
+        };
+        let got = match note.status {
+            Some(status) if status == note.answered => status.to_string(),
+            Some(status) => format!("{status}, answered {}", note.answered),
+            None => format!("answered {}", note.answered),
+        };
+        let id = note.request_id.as_deref().map_or(String::new(), |id| {
+            format!(", X-Request-Id {}", self.header(REQUEST_ID_HEADER, id))
+        });
+        let head = format!(
+            "{what}: {} {} → {got}{id}",
+            note.method,
+            self.url(&note.target)
+        );
+        self.problem_reasons(None, &note.problems)
+            .into_iter()
+            .map(|reason| self.mask(&format!("{head}: {}", one_line(&reason.message))))
+            .collect()
+    }
+
+    /// What is wrong with an exchange the proxy noted, in one line: its reasons joined by
+    /// `; `. Masked.
+    pub fn why(&self, note: &Note) -> String {
+        let reasons: Vec<String> = self
+            .problem_reasons(None, &note.problems)
+            .into_iter()
+            .map(|reason| one_line(&reason.message))
+            .collect();
+        self.mask(&reasons.join("; "))
     }
 
     /// What was sent and what came back, as `sent:` and `got:` lines (and `tries:` when it
@@ -232,8 +285,7 @@ impl<'a> Renderer<'a> {
             Outcome::Ignored(missing) => ignored(missing),
             _ => {
                 let reasons = self.reasons(result);
-                let first = reasons.into_iter().next()?.message;
-                first.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+                one_line(&reasons.into_iter().next()?.message)
             }
         };
         Some(self.mask(&text))
@@ -282,7 +334,7 @@ impl<'a> Renderer<'a> {
         self.mask(&out)
     }
 
-    fn problem_text(&self, case: &Case, problem: &Problem) -> String {
+    fn problem_text(&self, case: Option<&Case>, problem: &Problem) -> String {
         match problem {
             Problem::Status {
                 got,
@@ -295,6 +347,9 @@ impl<'a> Renderer<'a> {
                 }
                 text
             }
+            Problem::Unlisted(status) => format!(
+                "status {status} is not in the contract: the manifest lists no body schema for it"
+            ),
             Problem::ContentType {
                 got: Some(got),
                 expected,
@@ -427,6 +482,11 @@ impl<'a> Renderer<'a> {
     }
 }
 
+/// `text`'s lines, trimmed, joined by spaces.
+fn one_line(text: &str) -> String {
+    text.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
 /// Each attempt: its status or error, and the wait after it.
 fn attempts_text(attempts: &[Attempt]) -> String {
     let each: Vec<String> = attempts
@@ -546,10 +606,10 @@ fn listed(violations: &[Violation]) -> String {
         .collect()
 }
 
-fn verdict_text(case: &Case, verdict: &Verdict) -> String {
-    let judge = match &case.kind {
-        CaseKind::Document(Document { judge, .. }) => judge.to_string(),
-        CaseKind::Request { .. } => "the contract".to_owned(),
+fn verdict_text(case: Option<&Case>, verdict: &Verdict) -> String {
+    let judge = match case.map(|case| &case.kind) {
+        Some(CaseKind::Document(Document { judge, .. })) => judge.to_string(),
+        _ => "the contract".to_owned(),
     };
     match verdict {
         Verdict::NoSchema(status) => format!("the manifest lists no schema for status {status}"),

@@ -6,7 +6,8 @@
 //!   and one compiled contract shared by all;
 //! - [`polite`]: the run's pace and its retries ([`Politeness`]), and [`stop`]: the signal
 //!   that ends a run early ([`Stop`]);
-//! - [`check`]: the answer against the contract and the expectation;
+//! - [`check`]: the answer against the contract and the expectation (or the contract alone,
+//!   for live traffic: [`check_contract`]);
 //! - [`result`]: what a case gives, typed: an [`Outcome`], its [`Problem`]s and the
 //!   [`Exchange`]. The reports render these once every case has run.
 
@@ -17,6 +18,7 @@ mod result;
 mod run;
 mod stop;
 
+pub(crate) use check::check_contract;
 pub use polite::Politeness;
 pub use request::{TOKEN_HEADER, Target, TargetKind};
 pub use result::{

@@ -67,6 +67,9 @@ pub enum Problem {
         /// Whether the manifest lists a schema for it.
         has_schema: bool,
     },
+    /// No case expects the answer (live traffic), and the manifest lists no schema for its
+    /// status: the contract does not allow it.
+    Unlisted(u16),
     /// The media type is not the expected one.
     ContentType {
         /// The header as received, if any.
@@ -110,7 +113,7 @@ impl Problem {
     /// The check it comes from.
     pub fn check(&self) -> Check {
         match self {
-            Problem::Status { .. } => Check::Status,
+            Problem::Status { .. } | Problem::Unlisted(_) => Check::Status,
             Problem::ContentType { .. } => Check::ContentType,
             Problem::MissingHeader(_) => Check::Header,
             Problem::NotJson(_) => Check::Json,

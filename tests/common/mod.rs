@@ -1,10 +1,14 @@
 //! Shared by the integration tests: the faithful behaviour hosted by wiremock, with one thing
-//! changed on purpose, and a runner wired to the shipped contract and the tests' own cases.
+//! changed on purpose ([`variants`]), a runner wired to the shipped contract and the tests'
+//! own cases, the binary run to its end ([`binary`]) or serving ([`child`]), and hostile
+//! servers ([`hostile`]).
 
 #![allow(dead_code)] // each test crate uses its own part of this module
 
 pub mod binary;
+pub mod child;
 pub mod hostile;
+pub mod variants;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -105,6 +109,12 @@ pub fn percent(text: &str, keep: impl Fn(u8) -> bool, lower: bool, plus: bool) -
     out
 }
 
+/// The form encoding of `text` (`+` for a space).
+pub fn form_encoded(text: &str) -> String {
+    let keep = |b: u8| b.is_ascii_alphanumeric() || b"*-._".contains(&b);
+    percent(text, keep, false, true)
+}
+
 /// How many characters of a form of a secret make a leak: a cut that leaves this many
 /// behind has leaked.
 pub const LEAK_WINDOW: usize = 12;
@@ -132,6 +142,12 @@ pub fn leaks(outputs: &[(&str, String)], secrets: &[&str]) -> Vec<String> {
         }
     }
     found
+}
+
+/// A plain HTTP client (TLS through ring, as the crate's own).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 /// The value of the built-in fixture's token called `name`.
@@ -337,11 +353,16 @@ impl Harness {
 /// The JSON report at `path`, checked against `schemas/report/report.schema.json`.
 #[track_caller]
 pub fn checked_report(path: &Path) -> Json {
+    checked_against(path, "report.schema.json")
+}
+
+/// The JSON report at `path`, checked against `schemas/report/{schema}`.
+#[track_caller]
+pub fn checked_against(path: &Path, schema: &str) -> Json {
     let report: Json = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let schema: Json = serde_json::from_slice(
-        &std::fs::read(root().join("schemas/report/report.schema.json")).unwrap(),
-    )
-    .unwrap();
+    let schema: Json =
+        serde_json::from_slice(&std::fs::read(root().join("schemas/report").join(schema)).unwrap())
+            .unwrap();
     let validator = jsonschema::draft202012::options()
         .should_validate_formats(true)
         .build(&schema)

@@ -1,6 +1,6 @@
 //! A byte stream that fails with `TimedOut` when the client is too slow: no byte moved either
-//! way for the idle timeout, or no whole request head within the header timeout of the mock
-//! starting to wait for one. The mock's two timeouts, under hyper.
+//! way for the idle timeout, or no whole request head within the header timeout of the host
+//! starting to wait for one. The host's two timeouts, under hyper.
 
 use std::io;
 use std::pin::Pin;
@@ -24,7 +24,7 @@ impl HeadArrived {
 
 /// `io` with the idle and header timeouts.
 ///
-/// The mock starts waiting for a head when the connection opens and whenever a write
+/// The host starts waiting for a head when the connection opens and whenever a write
 /// completes (an answer went out); the head has arrived when the service marks
 /// [`HeadArrived`]. Progress costs one clock read; the one timer of the connection is only
 /// reset when it fires early (at most once an idle period), or when a header deadline comes

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::Host;
+use super::Slots;
 
 /// How often the open-connection count is looked at.
 const EVERY: Duration = Duration::from_secs(1);
@@ -22,15 +22,15 @@ const GONE_AT_LEAST: usize = 256;
 /// the last trim, and by at least [`GONE_AT_LEAST`], returns the allocator's free memory to
 /// the system and starts a new peak. A steady load (as many open as at the peak) never
 /// triggers it.
-pub(super) async fn after_bursts(host: Arc<Host>) {
+pub(super) async fn after_bursts(slots: Arc<Slots>) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let open = host.open();
-        let peak = host.peak.load(Ordering::Relaxed);
+        let open = slots.open();
+        let peak = slots.peak.load(Ordering::Relaxed);
         if peak >= open + GONE_AT_LEAST && open <= peak / 4 {
-            host.peak.store(open, Ordering::Relaxed);
+            slots.peak.store(open, Ordering::Relaxed);
             // It walks and locks every arena: not on a worker thread.
             let _ = tokio::task::spawn_blocking(release_free_memory).await;
         }

@@ -1,0 +1,53 @@
+//! `sms-conformance proxy`: the upstream checked, in front of a team's own application, until
+//! SIGINT or SIGTERM; then the report and the exit code (0 clean, 1 a violation or an upstream
+//! failure was seen, 2 bad arguments or a report not written, 130 / 143 quit at once by a
+//! second signal).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::args::ProxyArgs;
+use super::error::{EXIT_VIOLATION, Error};
+use super::{run, settings, target, write_report};
+use crate::contract::Contract;
+use crate::proxy::{self, Settings};
+use crate::redact::Redactor;
+use crate::report::{self, Renderer};
+
+/// Serves the proxy that `args` describe until a signal; writes its report.
+pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCode, Error> {
+    settings::check_url(&args.upstream, "--upstream")?;
+    target::learn_password(&args.upstream, "--upstream", redactor)?;
+    if let Some(path) = &args.report_json {
+        report::check_writable(path).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let contract = Contract::load(&args.contract.schemas)?;
+    let client = run::client(&args.exchange, args.cacert.as_deref())?;
+    let upstream = args.upstream.trim_end_matches('/').to_owned();
+    let settings = Settings {
+        listen: args.listen,
+        upstream: upstream.clone(),
+        fail_fast: args.fail_fast,
+        limits: args.host.limits(),
+    };
+    let finished = proxy::serve(settings, Arc::new(contract), client, Arc::clone(redactor))
+        .map_err(Error::Usage)?;
+    let seen = &finished.seen;
+    eprintln!(
+        "sms-conformance proxy: {} exchange(s): {} checked, {} passed on unchecked (IAM); {} broke the contract, {} failed upstream",
+        seen.exchanges, seen.checked, seen.unchecked, seen.violations, seen.upstream_failures
+    );
+    if let Some(path) = &args.report_json {
+        let renderer = Renderer::new(redactor, &[]);
+        let json = report::proxy::render(&upstream, args.fail_fast, &finished, &renderer);
+        write_report(path, &json)?;
+    }
+    Ok(match finished.stopped.second {
+        Some(second) => ExitCode::from(second.exit_code()),
+        None if seen.failed() => ExitCode::from(EXIT_VIOLATION),
+        None => ExitCode::SUCCESS,
+    })
+}

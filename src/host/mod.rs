@@ -1,0 +1,377 @@
+//! The HTTP/1.1 host on hyper that the mock and the proxy both serve on, with limits against
+//! hostile or careless clients. What it serves is a [`Handler`]: the mock's behaviour
+//! (`mock::server`) or the proxy (`proxy`).
+//!
+//! - A request head must arrive whole within [`Limits::header_timeout`] of the host starting
+//!   to wait for it (on a kept-alive connection: from the previous answer), and fit in
+//!   [`MAX_HEAD_BYTES`] (else hyper answers a bare 431).
+//! - A connection on which no byte has moved either way for [`Limits::idle_timeout`] is
+//!   closed (an idle kept-alive connection, or a client that stopped reading its answer).
+//! - At most [`Limits::max_connections`] connections are served at once. Past that, a
+//!   connection gets the gateway's throttling answer (429 APIGW.0308, `Connection: close`),
+//!   at most [`REFUSING_AT_ONCE`] of them at a time, each given [`REFUSAL_TIMEOUT`] to send
+//!   its head; a connection past both is closed without an answer.
+//! - On shutdown the host stops accepting, closes idle connections, lets requests in flight
+//!   finish (their answers say `Connection: close`), and cuts what is left at
+//!   [`Limits::shutdown_timeout`].
+//!
+//! [`standalone`] runs a host as a command does: the descriptor limit fitted to the cap, and
+//! SIGINT / SIGTERM ([`Signals`]) stopping it within the deadline, a second one at once.
+
+mod signals;
+mod standalone;
+mod timeouts;
+mod trim;
+
+use std::convert::Infallible;
+use std::future::{Future, Ready, ready};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::{Body, Bytes, Incoming};
+use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::Service;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{Semaphore, watch};
+
+pub use signals::Signals;
+pub use standalone::{Stopped, limits_banner, seconds, standalone};
+
+use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id};
+use timeouts::{HeadArrived, Timeouts};
+
+/// The most bytes a request head (request line and headers) may have: room for the
+/// documented 16,384-character token and more, far below hyper's default of ~400 KiB.
+pub const MAX_HEAD_BYTES: usize = 32 * 1024;
+/// How many connections past [`Limits::max_connections`] may be waiting for their 429 at once.
+pub const REFUSING_AT_ONCE: usize = 16;
+/// How long a refused connection is given to send its head before it is closed.
+pub const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest [`Limits::header_timeout`] allowed.
+pub const MAX_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// The listen backlog: connections the kernel holds until the host accepts them.
+const BACKLOG: u32 = 1024;
+
+/// An error of an answer's body, as hyper takes it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The host's limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once; more are refused with a 429.
+    pub max_connections: usize,
+    /// The time a request head has to arrive whole, counted from when the host starts
+    /// waiting for it.
+    pub header_timeout: Duration,
+    /// The time a connection may go without a byte moving either way.
+    pub idle_timeout: Duration,
+    /// On shutdown, the time requests in flight get before their connections are cut.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(5),
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What a host serves: the answer to each request. Cloned once a connection.
+pub trait Handler: Clone + Send + Sync + 'static {
+    /// The answer's body.
+    type Body: Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static;
+    /// The answer, once ready.
+    type Future: Future<Output = Result<Response<Self::Body>, Infallible>> + Send + 'static;
+
+    /// The answer to `request`.
+    fn handle(&self, request: Request<Incoming>) -> Self::Future;
+}
+
+/// A listening socket on `addr` (address reuse on, so that a restart does not wait for old
+/// connections' TIME_WAIT).
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
+/// What every connection of one server shares.
+pub struct Host<H> {
+    /// What it is, in the refusal's message: `mock`, `proxy`.
+    name: &'static str,
+    limits: Limits,
+    handler: H,
+    http: http1::Builder,
+    refusal: http1::Builder,
+    slots: Arc<Slots>,
+    /// One permit a connection being refused.
+    refusals: Arc<Semaphore>,
+    /// Turns true when the server stops accepting.
+    stopping: watch::Sender<bool>,
+}
+
+/// The connections being served.
+struct Slots {
+    /// One permit a served connection.
+    permits: Arc<Semaphore>,
+    /// How many permits there are.
+    max: usize,
+    /// The most connections open at once since the allocator was last trimmed.
+    peak: AtomicUsize,
+}
+
+impl Slots {
+    /// How many connections are being served.
+    fn open(&self) -> usize {
+        self.max - self.permits.available_permits()
+    }
+}
+
+impl<H: Handler> Host<H> {
+    /// A host called `name` (`mock`, `proxy`) serving `handler` within `limits`.
+    pub fn new(name: &'static str, handler: H, limits: Limits) -> Arc<Host<H>> {
+        let mut http = http1::Builder::new();
+        // The header timeout is kept by [`Timeouts`], per connection rather than per request.
+        http.header_read_timeout(None)
+            .max_buf_size(MAX_HEAD_BYTES)
+            .max_header_size(MAX_HEAD_BYTES);
+        let mut refusal = http.clone();
+        refusal.keep_alive(false);
+        Arc::new(Host {
+            name,
+            handler,
+            http,
+            refusal,
+            slots: Arc::new(Slots {
+                permits: Arc::new(Semaphore::new(limits.max_connections)),
+                max: limits.max_connections,
+                peak: AtomicUsize::new(0),
+            }),
+            refusals: Arc::new(Semaphore::new(REFUSING_AT_ONCE)),
+            stopping: watch::Sender::new(false),
+            limits,
+        })
+    }
+
+    /// Accepts connections until `stop` completes; returns its output. Meanwhile gives the
+    /// memory of bursts of connections back to the system once they have gone.
+    pub async fn accept_until<T>(
+        self: &Arc<Self>,
+        listener: TcpListener,
+        stop: impl Future<Output = T>,
+    ) -> T {
+        let _trimming = AbortOnDrop(tokio::spawn(trim::after_bursts(Arc::clone(&self.slots))));
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            let accepted = tokio::select! {
+                biased;
+                value = &mut stop => {
+                    let _ = self.stopping.send(true);
+                    return value;
+                }
+                accepted = listener.accept() => accepted,
+            };
+            match accepted {
+                Ok((stream, _)) => self.take(stream),
+                // The client gave up before the accept: nothing to do.
+                Err(e) if is_connection_error(&e) => {}
+                // Out of descriptors or memory: let connections end before trying again.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+
+    /// Serves one connection over any byte stream (TLS, say), with the limits' timeouts and
+    /// head size, until the client or a timeout closes it.
+    pub async fn serve_io<I>(&self, io: I) -> std::io::Result<()>
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (io, service) = self.connection(io);
+        self.http
+            .serve_connection(io, service)
+            .await
+            .map_err(std::io::Error::other)
+    }
+
+    /// Serves `stream`, refuses it, or closes it, by the connections already open.
+    fn take(self: &Arc<Self>, stream: TcpStream) {
+        if let Ok(permit) = Arc::clone(&self.slots.permits).try_acquire_owned() {
+            self.slots
+                .peak
+                .fetch_max(self.slots.open(), Ordering::Relaxed);
+            let host = Arc::clone(self);
+            tokio::spawn(async move {
+                host.serve(stream).await;
+                drop(permit);
+            });
+        } else if let Ok(permit) = Arc::clone(&self.refusals).try_acquire_owned() {
+            let host = Arc::clone(self);
+            tokio::spawn(async move {
+                let head_arrived = HeadArrived::default();
+                let timeout = REFUSAL_TIMEOUT.min(host.limits.header_timeout);
+                let io = Timeouts::new(stream, timeout, timeout, head_arrived.clone());
+                let io = TokioIo::new(io);
+                let refusal = Refusal {
+                    name: host.name,
+                    max_connections: host.limits.max_connections,
+                    head_arrived,
+                };
+                let _ = host.refusal.serve_connection(io, refusal).await;
+                drop(permit);
+            });
+        }
+    }
+
+    async fn serve(&self, stream: TcpStream) {
+        let _ = stream.set_nodelay(true);
+        let (io, service) = self.connection(stream);
+        let connection = self.http.serve_connection(io, service);
+        let mut connection = std::pin::pin!(connection);
+        let mut stopping = self.stopping.subscribe();
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            _ = stopping.wait_for(|stopping| *stopping) => {}
+        }
+        connection.as_mut().graceful_shutdown();
+        let _ = connection.await;
+    }
+
+    /// `io` under the limits' timeouts, and the handler's service for it.
+    fn connection<I>(&self, io: I) -> (TokioIo<Timeouts<I>>, Marking<H>) {
+        let head_arrived = HeadArrived::default();
+        let limits = &self.limits;
+        let io = Timeouts::new(
+            io,
+            limits.idle_timeout,
+            limits.header_timeout,
+            head_arrived.clone(),
+        );
+        let service = Marking {
+            handler: self.handler.clone(),
+            head_arrived,
+        };
+        (TokioIo::new(io), service)
+    }
+
+    /// How many connections are being served.
+    pub fn open(&self) -> usize {
+        self.slots.open()
+    }
+
+    /// Waits for every connection to end, at most [`Limits::shutdown_timeout`]; returns how
+    /// many were still open at the deadline.
+    pub async fn drain(&self) -> usize {
+        let all_done = async {
+            // Every permit back means every connection has ended.
+            let _ = self
+                .slots
+                .permits
+                .acquire_many(u32::try_from(self.slots.max).unwrap_or(u32::MAX))
+                .await;
+        };
+        match tokio::time::timeout(self.limits.shutdown_timeout, all_done).await {
+            Ok(()) => 0,
+            Err(_) => self.open(),
+        }
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Whether an accept failed for the client's doing (it went away), not for want of
+/// descriptors or memory.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        error.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    )
+}
+
+/// A handler as hyper's service for one connection: it marks the head as arrived (for the
+/// header timeout) before handing the request on.
+struct Marking<H> {
+    handler: H,
+    head_arrived: HeadArrived,
+}
+
+impl<H: Handler> Service<Request<Incoming>> for Marking<H> {
+    type Response = Response<H::Body>;
+    type Error = Infallible;
+    type Future = H::Future;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        self.head_arrived.mark();
+        self.handler.handle(request)
+    }
+}
+
+/// Answers every request with the gateway's throttling answer and closes.
+struct Refusal {
+    name: &'static str,
+    max_connections: usize,
+    head_arrived: HeadArrived,
+}
+
+impl Service<Request<Incoming>> for Refusal {
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Ready<Result<Self::Response, Infallible>>;
+
+    fn call(&self, _: Request<Incoming>) -> Self::Future {
+        self.head_arrived.mark();
+        let message = format!(
+            "The throttling threshold has been reached: the {} serves at most {} connections at once",
+            self.name, self.max_connections
+        );
+        let answer = MockAnswer::gateway_error(429, "APIGW.0308", &message, &new_request_id());
+        let mut refused = response(answer);
+        refused
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        ready(Ok(refused))
+    }
+}
+
+/// A mock's answer (the mock's behaviour, the gateway's errors) as a hyper response.
+pub fn response(mock: MockAnswer) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(mock.body)));
+    *response.status_mut() =
+        StatusCode::from_u16(mock.status).expect("the mock answers valid statuses");
+    let headers = response.headers_mut();
+    for (name, value) in mock.headers {
+        let name = match name {
+            "Content-Type" => CONTENT_TYPE,
+            REQUEST_ID_HEADER => HeaderName::from_static("x-request-id"),
+            other => {
+                HeaderName::from_bytes(other.as_bytes()).expect("the mock's header names are valid")
+            }
+        };
+        let value = HeaderValue::try_from(value).expect("the mock's header values are valid");
+        headers.append(name, value);
+    }
+    response
+}
