@@ -4,8 +4,9 @@
 
 mod common;
 
+use common::binary::output as binary;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use sms_conformance::Contract;
 use sms_conformance::generate::{self, GENERATED_DIR};
@@ -25,19 +26,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&path, &target).unwrap();
         }
     }
-}
-
-fn binary(args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_sms-conformance"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code().unwrap_or(-1), text)
 }
 
 #[test]

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::binary::output as binary;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -282,19 +284,6 @@ fn the_committed_document_has_what_schemathesis_needs() {
         example("403", "contract/page-403-example")["error_code"],
         "SMS.9004"
     );
-}
-
-fn binary(args: &[&str]) -> (i32, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sms-conformance"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code().unwrap_or(-1), text)
 }
 
 fn path(p: &Path) -> &str {

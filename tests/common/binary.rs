@@ -71,6 +71,21 @@ pub async fn run(args: &[&str], env: &[(&str, String)]) -> Run {
     }
 }
 
+/// Runs the binary to its end, in this process's folder and environment, waiting on this
+/// thread: its exit code and what it printed, standard output then error.
+pub fn output(args: &[&str]) -> (i32, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sms-conformance"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
+
 /// Runs the binary on the tests' own cases (`tests/data/cases`).
 pub async fn run_data(args: &[&str], env: &[(&str, String)]) -> Run {
     let cases = super::data_cases();
