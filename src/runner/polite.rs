@@ -200,6 +200,17 @@ mod tests {
         })
     }
 
+    /// Without a rate, every turn is given at once: nothing waits for the timer.
+    #[tokio::test]
+    async fn an_unpaced_gate_never_waits() {
+        let (gate, stop) = (gate(0), Stop::new());
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        for _ in 0..3 {
+            let turn = std::pin::pin!(gate.turn(&stop));
+            assert_eq!(turn.poll(&mut context), std::task::Poll::Ready(true));
+        }
+    }
+
     #[test]
     fn retry_after_reads_seconds_and_http_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
