@@ -96,6 +96,45 @@ async fn broken_case_files_stop_the_run_before_any_request_and_are_all_reported(
     assert!(output.stdout.is_empty(), "{}", output.stdout);
 }
 
+/// The schemas compile while the cases are read: a schema that does not compile still lets
+/// the names the cases use be checked, and both are reported.
+#[tokio::test]
+async fn a_schema_that_does_not_compile_and_a_case_naming_no_schema_are_both_reported() {
+    let schemas = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(common::schemas_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, schemas.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        schemas.path().join("error-detail.schema.json"),
+        r#"{"type": "no-such-type"}"#,
+    )
+    .unwrap();
+    let cases = tempfile::tempdir().unwrap();
+    let broken = common::root().join("tests/broken/cases/unknown-schema.yaml");
+    std::fs::copy(&broken, cases.path().join("unknown-schema.yaml")).unwrap();
+    let args = [
+        "--schemas",
+        schemas.path().to_str().unwrap(),
+        "--cases",
+        cases.path().to_str().unwrap(),
+    ];
+    let output = common::binary::run(&args, &common::binary::builtin_env()).await;
+    let stderr = output.stderr;
+    assert_eq!(output.code, 2, "{stderr}");
+    assert!(
+        stderr.contains("error-detail.schema.json: not a valid schema"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("unknown-schema.yaml:2:11: `document.schema`: unknown schema `passphrases`"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn a_broken_fixture_stops_the_run() {
     let fixture = common::root().join("tests/broken/fixtures/no-tasks.yaml");

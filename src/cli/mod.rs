@@ -34,7 +34,7 @@ pub use error::{
 };
 
 use crate::case::{self, Case};
-use crate::contract::Contract;
+use crate::contract::{Contract, Sources};
 use crate::redact::Redactor;
 use crate::report;
 use crate::vocab::Known;
@@ -137,20 +137,28 @@ fn load_suite(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, 
 }
 
 fn load_all(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Vec<FileError>> {
-    let contract = Contract::load(&args.contract.schemas);
-    let files = case::case_files(&args.cases);
-    let selected: Vec<_> = files
-        .iter()
-        .flatten()
-        .filter(|(id, _)| select(id))
-        .cloned()
-        .collect();
-    // Without a contract, still report the cases' own errors; the names they use cannot be
-    // checked.
-    let known = contract
+    let sources = Contract::read(&args.contract.schemas);
+    // Without the contract's names, still report the cases' own errors; the names they use
+    // cannot be checked.
+    let known = sources
         .as_ref()
-        .map_or_else(|_| Known::anything(), Contract::known);
-    let cases = case::load_files(&selected, &known);
+        .map_or_else(|_| Known::anything(), Sources::known);
+    // The schemas compile while the cases are read: neither needs the other.
+    let (contract, files, cases) = std::thread::scope(|scope| {
+        let compiling = scope.spawn(|| sources.and_then(Sources::compile));
+        let files = case::case_files(&args.cases);
+        let selected: Vec<_> = files
+            .iter()
+            .flatten()
+            .filter(|(id, _)| select(id))
+            .cloned()
+            .collect();
+        let cases = case::load_files(&selected, &known);
+        let contract = compiling
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (contract, files, cases)
+    });
     match (contract, files, cases) {
         (Ok(contract), Ok(files), Ok(cases)) => Ok(Suite {
             contract,

@@ -58,9 +58,70 @@ pub struct Violation {
     pub message: String,
 }
 
+/// The contract as read, before its schemas are compiled: already enough to tell which
+/// names a case may use, so that the cases can be read while the schemas compile.
+pub struct Sources {
+    dir: PathBuf,
+    documents: BTreeMap<String, (PathBuf, Json)>,
+    ledger: Ledger,
+}
+
+impl Sources {
+    /// The names a case may use: the schemas and the assumptions.
+    pub fn known(&self) -> Known {
+        names(self.documents.keys(), &self.ledger)
+    }
+
+    /// Compiles every schema and reads the manifest.
+    pub fn compile(self) -> Result<Contract, FileError> {
+        let known = self.known();
+        let Sources {
+            dir,
+            documents,
+            ledger,
+        } = self;
+        let registry = jsonschema::Registry::new()
+            .extend(
+                documents
+                    .iter()
+                    .map(|(name, (_, json))| (schema_uri(name), json)),
+            )
+            .and_then(|builder| builder.prepare())
+            .map_err(|e| FileError::whole(&dir, format!("cannot index the schemas: {e}")))?;
+        let mut schemas = BTreeMap::new();
+        for (name, (file, json)) in &documents {
+            let validator = jsonschema::draft202012::options()
+                .with_registry(&registry)
+                .with_base_uri(schema_uri(name))
+                .offline()
+                .build(json)
+                .map_err(|e| FileError::whole(file, format!("not a valid schema: {e}")))?;
+            schemas.insert(
+                name.clone(),
+                Schema {
+                    validator,
+                    file: file.clone(),
+                    json: json.clone(),
+                },
+            );
+        }
+        let manifest = Manifest::load(&dir.join(MANIFEST_FILE), &known)?;
+        Ok(Contract {
+            schemas,
+            manifest,
+            ledger,
+        })
+    }
+}
+
 impl Contract {
     /// Loads and compiles every `*.schema.json` and the manifest in `dir`.
     pub fn load(dir: &Path) -> Result<Contract, FileError> {
+        Contract::read(dir)?.compile()
+    }
+
+    /// Reads every `*.schema.json` in `dir` and the assumption ledger, compiling nothing.
+    pub fn read(dir: &Path) -> Result<Sources, FileError> {
         let mut documents = BTreeMap::new();
         let entries = std::fs::read_dir(dir)
             .map_err(|e| FileError::whole(dir, format!("cannot read the schemas folder: {e}")))?;
@@ -84,50 +145,17 @@ impl Contract {
             })?;
             documents.insert(name.to_owned(), (path, json));
         }
-        let registry = jsonschema::Registry::new()
-            .extend(
-                documents
-                    .iter()
-                    .map(|(name, (_, json))| (schema_uri(name), json)),
-            )
-            .and_then(|builder| builder.prepare())
-            .map_err(|e| FileError::whole(dir, format!("cannot index the schemas: {e}")))?;
-        let mut schemas = BTreeMap::new();
-        for (name, (path, json)) in &documents {
-            let validator = jsonschema::draft202012::options()
-                .with_registry(&registry)
-                .with_base_uri(schema_uri(name))
-                .offline()
-                .build(json)
-                .map_err(|e| FileError::whole(path, format!("not a valid schema: {e}")))?;
-            schemas.insert(
-                name.clone(),
-                Schema {
-                    validator,
-                    file: path.clone(),
-                    json: json.clone(),
-                },
-            );
-        }
         let ledger = Ledger::load(&dir.join(LEDGER_FILE))?;
-        let known = Known::new(
-            schemas.keys().cloned().collect(),
-            ledger.iter().map(|(id, _)| id.to_owned()).collect(),
-        );
-        let manifest = Manifest::load(&dir.join(MANIFEST_FILE), &known)?;
-        Ok(Contract {
-            schemas,
-            manifest,
+        Ok(Sources {
+            dir: dir.to_owned(),
+            documents,
             ledger,
         })
     }
 
     /// The names a case may use: the schemas and the assumptions.
     pub fn known(&self) -> Known {
-        Known::new(
-            self.schemas.keys().cloned().collect(),
-            self.ledger.iter().map(|(id, _)| id.to_owned()).collect(),
-        )
+        names(self.schemas.keys(), &self.ledger)
     }
 
     /// The assumption ledger.
@@ -192,6 +220,14 @@ impl Contract {
 /// A pointer the validator wrote; it writes only valid ones.
 fn pointer(text: &str) -> JsonPointer {
     JsonPointer::parse(text).unwrap_or_default()
+}
+
+/// The names a case may use: these schemas and the ledger's assumptions.
+fn names<'a>(schemas: impl Iterator<Item = &'a String>, ledger: &Ledger) -> Known {
+    Known::new(
+        schemas.cloned().collect(),
+        ledger.iter().map(|(id, _)| id.to_owned()).collect(),
+    )
 }
 
 fn schema_uri(name: &str) -> String {
