@@ -68,19 +68,20 @@ cpu_paired() {
   echo "$ma $mb $mr"
 }
 
+suite=$(find cases -name '*.yaml' | wc -l)
 rows=()
 row() { rows+=("$(printf '| %s | %s | %s |' "$1" "$2" "$3")"); }
 
 echo "start-up: $pairs pairs each..." >&2
 read -r run help ratio < <(paired "$bin" "$bin --help")
-row "93-case embedded run / \`--help\` (wall, paired; target < 3x)" \
+row "$suite-case embedded run / \`--help\` (wall, paired; target < 3x)" \
   "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms (medians)' "$run" "$help")"
 read -r docs help ratio < <(paired "$bin contract/" "$bin --help")
 row "4 document cases (\`contract/\`) / \`--help\`" \
   "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms' "$docs" "$help")"
 if perf stat -e task-clock true >/dev/null 2>&1; then
   read -r run help ratio < <(cpu_paired "$bin" "$bin --help")
-  row "93-case embedded run / \`--help\` (CPU time, paired)" \
+  row "$suite-case embedded run / \`--help\` (CPU time, paired)" \
     "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms (medians)' "$run" "$help")"
   read -r docs help ratio < <(cpu_paired "$bin contract/" "$bin --help")
   row "4 document cases / \`--help\` (CPU time, paired)" \
