@@ -29,6 +29,15 @@ tokens:
   - {name: forbidden_token, value: bench-token-other, permitted: false}
 YAML
 
+# medians FILE: the median of each of FILE's three columns ("A_ms B_ms ratio" a line).
+medians() {
+  local column
+  for column in 1 2 3; do
+    cut -d' ' -f"$column" "$1" | sort -g | awk '{v[NR] = $1} END {printf "%s ", v[int((NR + 1) / 2)]}'
+  done
+  echo
+}
+
 # paired A B: "median_A_ms median_B_ms median_ratio" over $pairs pairs, after 3 warm-ups.
 paired() {
   local a=$1 b=$2 i start mid end
@@ -43,11 +52,7 @@ paired() {
     echo "$start $mid $end" >>"$work/pairs"
   done
   awk '{a = $2 - $1; b = $3 - $2; print a * 1000, b * 1000, a / b}' "$work/pairs" >"$work/ms"
-  local ma mb mr
-  ma=$(cut -d' ' -f1 "$work/ms" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  mb=$(cut -d' ' -f2 "$work/ms" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  mr=$(cut -d' ' -f3 "$work/ms" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  echo "$ma $mb $mr"
+  medians "$work/ms"
 }
 
 # cpu_paired A B: "median_A_ms median_B_ms median_ratio" of CPU time (perf stat task-clock,
@@ -61,11 +66,7 @@ cpu_paired() {
     echo "$(grep task-clock "$work/perf-a" | cut -d, -f1) $(grep task-clock "$work/perf-b" | cut -d, -f1)" >>"$work/cpu"
   done
   awk '{print $1, $2, $1 / $2}' "$work/cpu" >"$work/ms"
-  local ma mb mr
-  ma=$(cut -d' ' -f1 "$work/ms" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  mb=$(cut -d' ' -f2 "$work/ms" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  mr=$(cut -d' ' -f3 "$work/ms" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  echo "$ma $mb $mr"
+  medians "$work/ms"
 }
 
 suite=$(find cases -name '*.yaml' | wc -l)
