@@ -1,7 +1,7 @@
 //! The README's examples stay true: every case file it shows loads and passes against the
 //! embedded mock, and the fixture it shows is accepted.
 
-mod common;
+use crate::common;
 
 use common::binary::run;
 use sms_conformance::mock::Fixture;

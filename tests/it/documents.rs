@@ -1,7 +1,7 @@
 //! Document cases: the verdict and its reason must both match, or the case fails; and a
 //! document that cannot be built is refused with its place.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

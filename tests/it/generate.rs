@@ -1,8 +1,8 @@
 //! `generate` and `coverage`: the generator's output for a small schema is checked against
-//! golden files (`BLESS=1 cargo test --test generate` rewrites them after a deliberate
+//! golden files (`BLESS=1 cargo test --test it generate::` rewrites them after a deliberate
 //! change), `--check` notices a schema change, and coverage notices a removed case.
 
-mod common;
+use crate::common;
 
 use common::binary::output as binary;
 

@@ -3,8 +3,6 @@
 //! own cases, the binary run to its end ([`binary`]) or serving ([`child`]), and hostile
 //! servers ([`hostile`]).
 
-#![allow(dead_code)] // each test crate uses its own part of this module
-
 pub mod binary;
 pub mod child;
 pub mod hostile;

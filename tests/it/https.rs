@@ -3,7 +3,7 @@
 //! `SSL_CERT_FILE`, as rustls-native-certs reads it), and refuses a certificate no root
 //! vouches for.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

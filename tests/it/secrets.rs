@@ -4,7 +4,7 @@
 //! output. Each runs the binary with every output (terminal, `--verbose`, JUnit, JSON) and
 //! searches all of them.
 
-mod common;
+use crate::common;
 
 use common::binary::{Outputs, builtin_env, run_with_every_output};
 use common::hostile::{raw_server, request_head, send};

@@ -1,6 +1,6 @@
 //! The mock's behaviour as a pure function: each documented (or assumed) answer.
 
-mod common;
+use crate::common;
 
 use common::builtin_token;
 use rstest::rstest;

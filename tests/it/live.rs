@@ -2,7 +2,7 @@
 //! Retry-After, a connection reset once, flaky and inconclusive cases and their exit codes),
 //! progress on stderr, the Markdown summary, and Ctrl-C / SIGTERM sent to the real binary.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

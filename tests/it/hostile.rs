@@ -1,7 +1,7 @@
 //! Hostile endpoints must not break the run: each fails the case with a clear message, within
 //! the timeout or the body cap, without a panic.
 
-mod common;
+use crate::common;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

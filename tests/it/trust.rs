@@ -2,7 +2,7 @@
 //! settings that do not name one target fully, and reports a live endpoint that reads an
 //! assumption another way as news (contradicted), not as a failure, unless `--strict`.
 
-mod common;
+use crate::common;
 
 use common::binary::{builtin_env, run_data};
 use common::stub;

@@ -5,7 +5,7 @@
 //! bodies over the cap, a leaking upstream, and the host it shares with the mock (the
 //! connection cap, the header timeout, signals).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! unfaithful variant it differs where the variant breaks. The shipped cases are used: the
 //! claim under test is that the shipped suite sees every assumption.
 
-mod common;
+use crate::common;
 
 use common::binary::{Run, builtin_env, run};
 use serde_json::Value as Json;

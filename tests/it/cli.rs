@@ -2,7 +2,7 @@
 //! wiremock) endpoint, libtest's own flags, exit codes, secrets never printed, and the
 //! standalone mock.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 

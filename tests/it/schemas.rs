@@ -1,7 +1,7 @@
 //! Every documented limit of the contract: a body at the limit is valid, one past it is not,
 //! and the reason names the JSON pointer and the keyword.
 
-mod common;
+use crate::common;
 
 use std::sync::LazyLock;
 

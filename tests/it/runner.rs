@@ -1,7 +1,7 @@
 //! The runner against wiremock stubs of the faithful behaviour with one thing changed on
 //! purpose: each change makes the case that guards against it fail, naming the cause.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -10,7 +10,7 @@
 //!   holds any form of any secret, or any 12 characters of one; a one-character passphrase
 //!   is masked where it is a value and nowhere else.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

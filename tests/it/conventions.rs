@@ -3,7 +3,7 @@
 //! nothing here, durations in minutes, the run's own wall time in libtest's closing line, a
 //! private CA, the proxy variables, and report paths checked before the first request.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! The rendered text itself, as golden files: what a failure, an ignored case and an
-//! unreachable target look like on the terminal (`BLESS=1 cargo test --test render` rewrites
+//! unreachable target look like on the terminal (`BLESS=1 cargo test --test it render::` rewrites
 //! `tests/golden/*.txt` after a deliberate change). Every other test asserts on types.
 
-mod common;
+use crate::common;
 
 use common::binary::{builtin_env, run};
 use common::hostile;

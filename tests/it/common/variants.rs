@@ -1,7 +1,7 @@
 //! The catalogue of unfaithful endpoints: the faithful behaviour with exactly one thing
 //! broken, as wiremock tweaks ([`VARIANTS`]). The suite must catch every one
-//! (`tests/catalogue.rs`); the proxy must log those the contract alone can see
-//! (`tests/proxy.rs`).
+//! (`tests/it/catalogue.rs`); the proxy must log those the contract alone can see
+//! (`tests/it/proxy.rs`).
 
 use percent_encoding::percent_decode_str;
 use serde_json::{Value as Json, json};

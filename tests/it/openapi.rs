@@ -1,11 +1,11 @@
 //! `openapi`: the document for a small contract of the tests' own (`tests/openapi/`) is the
-//! golden file (`BLESS=1 cargo test --test openapi` rewrites it after a deliberate change), the
+//! golden file (`BLESS=1 cargo test --test it openapi::` rewrites it after a deliberate change), the
 //! `oas3` crate reads it and the committed `openapi.yaml` as OpenAPI 3.1 with every reference
 //! resolved, its embedded schemas judge every body as the contract does, the committed
 //! document has what Schemathesis needs (interop/README.md), and `--output` / `--check`
 //! behave as `generate --check` does.
 
-mod common;
+use crate::common;
 
 use common::binary::output as binary;
 

@@ -3,7 +3,7 @@
 //! caught by at least one case, and the faithful behaviour by none. The table it prints is
 //! the README's "variants caught" count.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,9 +1,9 @@
 //! Broken input files stop the run before any request, with an error naming the file, the
 //! line and column, and the key. Each file in `tests/broken/{cases,fixtures}/` is a test; its
 //! expected message is the `.expected` file beside it (`BLESS=1 cargo test --test
-//! broken_files` rewrites them after a deliberate change).
+//! it broken_files::` rewrites them after a deliberate change).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! schema accepts, atomic replacement, exit codes, colour conventions, `--verbose` and
 //! `--dry-run`, and no secret (nor any derived form of one) anywhere in any output.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::binary::{Run, builtin_env, run_data, run_with_every_output};

@@ -3,7 +3,7 @@
 //! 2, IAM's message and no second try; an explicit token wins; half-given IAM settings are
 //! refused before anything is sent; no password or issued token reaches any output.
 
-mod common;
+use crate::common;
 
 use common::binary::{run_data, run_with_every_output};
 use common::faithful;

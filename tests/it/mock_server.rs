@@ -3,7 +3,7 @@
 //! than it serves, oversized and malformed heads, a descriptor limit, and SIGINT / SIGTERM
 //! with a request half sent.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
