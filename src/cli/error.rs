@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::report::Signal;
+use crate::vocab::Signal;
 use crate::yaml::FileError;
 
 /// Exit code when a case failed (as `cargo test`).

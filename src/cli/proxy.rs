@@ -10,7 +10,7 @@ use super::args::ProxyArgs;
 use super::error::{EXIT_VIOLATION, Error};
 use super::{run, settings, target, write_report};
 use crate::contract::Contract;
-use crate::proxy::{self, Settings};
+use crate::proxy::{self, Note, Settings, Words};
 use crate::redact::Redactor;
 use crate::report::{self, Renderer};
 
@@ -33,8 +33,15 @@ pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCo
         fail_fast: args.fail_fast,
         limits: args.host.limits(),
     };
-    let finished = proxy::serve(settings, Arc::new(contract), client, Arc::clone(redactor))
-        .map_err(Error::Usage)?;
+    let words = Arc::new(Masked(Arc::clone(redactor)));
+    let finished = proxy::serve(
+        settings,
+        Arc::new(contract),
+        client,
+        Arc::clone(redactor),
+        words,
+    )
+    .map_err(Error::Usage)?;
     let seen = &finished.seen;
     eprintln!(
         "sms-conformance proxy: {} exchange(s): {} checked, {} passed on unchecked (IAM); {} broke the contract, {} failed upstream",
@@ -50,4 +57,17 @@ pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCo
         None if seen.failed() => ExitCode::from(EXIT_VIOLATION),
         None => ExitCode::SUCCESS,
     })
+}
+
+/// The proxy's notes in the reports' words, masked by the redactor.
+struct Masked(Arc<Redactor>);
+
+impl Words for Masked {
+    fn lines(&self, note: &Note) -> Vec<String> {
+        Renderer::new(&self.0, &[]).noted(note)
+    }
+
+    fn why(&self, note: &Note) -> String {
+        Renderer::new(&self.0, &[]).why(note)
+    }
 }

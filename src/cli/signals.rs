@@ -5,8 +5,8 @@
 use std::sync::{Arc, OnceLock};
 
 use crate::host::Signals;
-use crate::report::Signal;
 use crate::runner::Stop;
+use crate::vocab::Signal;
 
 /// The signal that interrupted the run, once one has.
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,8 @@
 //! - A connection on which no byte has moved either way for [`Limits::idle_timeout`] is
 //!   closed (an idle kept-alive connection, or a client that stopped reading its answer).
 //! - At most [`Limits::max_connections`] connections are served at once. Past that, a
-//!   connection gets the gateway's throttling answer (429 APIGW.0308, `Connection: close`),
+//!   connection gets the handler's [`refusal`](Handler::refusal) (the mock's and the
+//!   proxy's: the gateway's throttling answer, 429 APIGW.0308) with `Connection: close`,
 //!   at most [`REFUSING_AT_ONCE`] of them at a time, each given [`REFUSAL_TIMEOUT`] to send
 //!   its head; a connection past both is closed without an answer.
 //! - On shutdown the host stops accepting, closes idle connections, lets requests in flight
@@ -32,10 +33,10 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Body, Bytes, Incoming};
-use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::header::{CONNECTION, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::Service;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -44,7 +45,6 @@ use tokio::sync::{Semaphore, watch};
 pub use signals::Signals;
 pub use standalone::{Stopped, limits_banner, seconds, standalone};
 
-use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id};
 use timeouts::{HeadArrived, Timeouts};
 
 /// The most bytes a request head (request line and headers) may have: room for the
@@ -96,6 +96,11 @@ pub trait Handler: Clone + Send + Sync + 'static {
 
     /// The answer to `request`.
     fn handle(&self, request: Request<Incoming>) -> Self::Future;
+
+    /// The answer to a connection over the cap, which `message` explains (the host adds
+    /// `Connection: close`): the gateway's throttling answer, for the mock and the proxy
+    /// alike.
+    fn refusal(&self, message: &str) -> Response<Full<Bytes>>;
 }
 
 /// A listening socket on `addr` (address reuse on, so that a restart does not wait for old
@@ -230,6 +235,7 @@ impl<H: Handler> Host<H> {
                 let refusal = Refusal {
                     name: host.name,
                     max_connections: host.limits.max_connections,
+                    handler: host.handler.clone(),
                     head_arrived,
                 };
                 let _ = host.refusal.serve_connection(io, refusal).await;
@@ -329,14 +335,15 @@ impl<H: Handler> Service<Request<Incoming>> for Marking<H> {
     }
 }
 
-/// Answers every request with the gateway's throttling answer and closes.
-struct Refusal {
+/// Answers every request with the handler's refusal and closes.
+struct Refusal<H> {
     name: &'static str,
     max_connections: usize,
+    handler: H,
     head_arrived: HeadArrived,
 }
 
-impl Service<Request<Incoming>> for Refusal {
+impl<H: Handler> Service<Request<Incoming>> for Refusal<H> {
     type Response = Response<Full<Bytes>>;
     type Error = Infallible;
     type Future = Ready<Result<Self::Response, Infallible>>;
@@ -347,31 +354,10 @@ impl Service<Request<Incoming>> for Refusal {
             "The throttling threshold has been reached: the {} serves at most {} connections at once",
             self.name, self.max_connections
         );
-        let answer = MockAnswer::gateway_error(429, "APIGW.0308", &message, &new_request_id());
-        let mut refused = response(answer);
+        let mut refused = self.handler.refusal(&message);
         refused
             .headers_mut()
             .insert(CONNECTION, HeaderValue::from_static("close"));
         ready(Ok(refused))
     }
-}
-
-/// A mock's answer (the mock's behaviour, the gateway's errors) as a hyper response.
-pub fn response(mock: MockAnswer) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(mock.body)));
-    *response.status_mut() =
-        StatusCode::from_u16(mock.status).expect("the mock answers valid statuses");
-    let headers = response.headers_mut();
-    for (name, value) in mock.headers {
-        let name = match name {
-            "Content-Type" => CONTENT_TYPE,
-            REQUEST_ID_HEADER => HeaderName::from_static("x-request-id"),
-            other => {
-                HeaderName::from_bytes(other.as_bytes()).expect("the mock's header names are valid")
-            }
-        };
-        let value = HeaderValue::try_from(value).expect("the mock's header values are valid");
-        headers.append(name, value);
-    }
-    response
 }

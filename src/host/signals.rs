@@ -1,7 +1,7 @@
 //! SIGINT and SIGTERM (Ctrl-C where there are no Unix signals) as one stream: what stops a
 //! run, the standalone mock and the proxy.
 
-use crate::report::Signal;
+use crate::vocab::Signal;
 
 /// SIGINT and SIGTERM as they arrive.
 #[cfg(unix)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use super::{Handler, Host, Limits, MAX_HEADER_TIMEOUT};
-use crate::report::Signal;
+use crate::vocab::Signal;
 
 #[cfg(unix)]
 /// Descriptors kept back from the connection cap: standard streams, the listener, the

@@ -15,8 +15,9 @@
 //! - `--fail-fast`: an answer that breaks the contract is replaced by a 502 saying why.
 //! - Before anything about an exchange is said, the [`Redactor`] learns its secrets: the
 //!   request's `X-Auth-Token`, an answer's `X-Subject-Token`, and every passphrase of the
-//!   answer. Each violation is a masked line on stderr ([`Renderer::noted`]); the notes are
-//!   kept for the report, rendered when the proxy stops ([`crate::report::proxy`]).
+//!   answer. Each violation is a masked line on stderr, in the [`Words`] the command gives
+//!   (the reports' renderer); the notes are kept for the report, rendered when the proxy
+//!   stops.
 
 mod body;
 
@@ -30,16 +31,16 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use http::header::{self, HeaderMap, HeaderName};
 use http::{Method, StatusCode};
-use hyper::body::{Body as _, Incoming};
+use http_body_util::Full;
+use hyper::body::{Body as _, Bytes, Incoming};
 use hyper::{Request, Response};
 use serde_json::Value as Json;
 
 use crate::contract::Contract;
 use crate::host::{self, Handler, Host, Limits, Signals, Stopped, listen};
 use crate::http::{Answer, Capped, HEADER_CAP, HttpClient, Over, TransportError};
-use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id};
+use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id, server};
 use crate::redact::Redactor;
-use crate::report::Renderer;
 use crate::runner::{Problem, TOKEN_HEADER, check_contract};
 
 pub use body::ProxyBody;
@@ -135,7 +136,8 @@ pub struct Finished {
 }
 
 /// Serves the proxy until SIGINT or SIGTERM (see the module's documentation), printing its
-/// address, its upstream (masked by `redactor`) and its limits first.
+/// address, its upstream (masked by `redactor`) and its limits first, and each note in
+/// `words` as it comes.
 ///
 /// # Errors
 ///
@@ -146,6 +148,7 @@ pub fn serve(
     contract: Arc<Contract>,
     client: HttpClient,
     redactor: Arc<Redactor>,
+    words: Arc<dyn Words>,
 ) -> Result<Finished, String> {
     host::standalone(NAME, settings.limits.clone(), 2, |limits| async move {
         // Before the banner, so that a signal sent as soon as it shows is ours to handle.
@@ -176,6 +179,7 @@ pub fn serve(
             contract,
             client,
             redactor,
+            words,
             seen: Mutex::default(),
         });
         let stopped = Host::new(NAME, Forward(Arc::clone(&proxy)), limits)
@@ -192,6 +196,16 @@ pub fn serve(
     })
 }
 
+/// How the proxy's notes are put into words: by the reports' renderer, which the command
+/// hands over, masking (the proxy sits below the reports, as the runner does).
+pub trait Words: Send + Sync {
+    /// One line a problem of `note`, for standard error.
+    fn lines(&self, note: &Note) -> Vec<String>;
+
+    /// Why `note`'s answer was not passed on, in one line: the message of the proxy's 502.
+    fn why(&self, note: &Note) -> String;
+}
+
 /// What every exchange shares.
 struct Proxy {
     upstream: String,
@@ -199,6 +213,7 @@ struct Proxy {
     contract: Arc<Contract>,
     client: HttpClient,
     redactor: Arc<Redactor>,
+    words: Arc<dyn Words>,
     seen: Mutex<Seen>,
 }
 
@@ -213,6 +228,10 @@ impl Handler for Forward {
     fn handle(&self, request: Request<Incoming>) -> Self::Future {
         let proxy = Arc::clone(&self.0);
         Box::pin(async move { Ok(proxy.forward(request).await) })
+    }
+
+    fn refusal(&self, message: &str) -> Response<Full<Bytes>> {
+        server::throttled(message)
     }
 }
 
@@ -347,7 +366,7 @@ impl Proxy {
             self.note(note);
             return passed_on;
         }
-        let why = self.renderer().why(&note);
+        let why = self.words.why(&note);
         let (response, id) = gateway_502(
             BROKE_CONTRACT,
             &format!("the upstream's answer ({status}) breaks the contract: {why}"),
@@ -370,7 +389,7 @@ impl Proxy {
             request_id: None,
             problems,
         };
-        let why = self.renderer().why(&note);
+        let why = self.words.why(&note);
         let (response, id) = gateway_502(UPSTREAM_FAILED, &format!("the upstream failed: {why}"));
         note.request_id = Some(id);
         self.note(note);
@@ -380,7 +399,7 @@ impl Proxy {
     /// Says `note` on stderr, one masked line a problem, and keeps it for the report.
     fn note(&self, note: Note) {
         use std::io::Write;
-        let lines = self.renderer().noted(&note);
+        let lines = self.words.lines(&note);
         // Standard error may be gone: the note still goes to the report and the exit code.
         let mut stderr = std::io::stderr().lock();
         for line in lines {
@@ -398,10 +417,6 @@ impl Proxy {
         }
     }
 
-    fn renderer(&self) -> Renderer<'_> {
-        Renderer::new(&self.redactor, &[])
-    }
-
     fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
         self.seen
             .lock()
@@ -412,7 +427,7 @@ impl Proxy {
 /// The proxy's own 502, in the gateway's shape, saying `message`; and its request id.
 fn gateway_502(code: &str, message: &str) -> (Response<ProxyBody>, String) {
     let id = new_request_id();
-    let response = host::response(MockAnswer::gateway_error(502, code, message, &id));
+    let response = server::response(MockAnswer::gateway_error(502, code, message, &id));
     (response.map(body::full), id)
 }
 

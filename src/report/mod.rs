@@ -23,7 +23,7 @@ pub use console::Format;
 pub use text::Renderer;
 
 use crate::runner::{CaseResult, Outcome, Target};
-use crate::vocab::Variable;
+use crate::vocab::{Signal, Variable};
 
 /// A finished run.
 #[derive(Debug, Clone)]
@@ -43,34 +43,6 @@ pub struct Run {
     pub selected: usize,
     /// The signal that interrupted the run, if one did.
     pub interrupted: Option<Signal>,
-}
-
-/// A signal that interrupts a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    /// SIGINT: Ctrl-C.
-    Interrupt,
-    /// SIGTERM: a CI job cancelled or timed out.
-    Terminate,
-}
-
-impl Signal {
-    /// Its usual name: `SIGINT`, `SIGTERM`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Signal::Interrupt => "SIGINT",
-            Signal::Terminate => "SIGTERM",
-        }
-    }
-
-    /// The exit code of a process it ended, as a shell reports it: 128 + its number (130 for
-    /// SIGINT, 143 for SIGTERM).
-    pub const fn exit_code(self) -> u8 {
-        match self {
-            Signal::Interrupt => 128 + 2,
-            Signal::Terminate => 128 + 15,
-        }
-    }
 }
 
 /// How many cases ended each way.

@@ -13,7 +13,8 @@ use std::task::{Context, Poll};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::{Method, Request, Response};
+use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use crate::host::{
@@ -21,8 +22,8 @@ pub use crate::host::{
 };
 pub use standalone::standalone;
 
-use super::{Fixture, answer, new_request_id};
-use crate::host::{Handler, Host, listen, response};
+use super::{Fixture, MockAnswer, REQUEST_ID_HEADER, answer, new_request_id};
+use crate::host::{Handler, Host, listen};
 
 /// What the mock's host is called in its messages.
 const NAME: &str = "mock";
@@ -81,6 +82,10 @@ impl Handler for MockService {
             Ok(respond(&fixture, &parts, &body))
         }))
     }
+
+    fn refusal(&self, message: &str) -> Response<Full<Bytes>> {
+        throttled(message)
+    }
 }
 
 /// The most bytes of a request body read: an IAM token request is well under 1 KiB.
@@ -98,6 +103,37 @@ fn respond(fixture: &Fixture, parts: &http::request::Parts, body: &[u8]) -> Resp
         target,
         &parts.headers,
         body,
+        &new_request_id(),
+    ))
+}
+
+/// A mock's answer (the mock's behaviour, the gateway's errors) as a hyper response.
+pub fn response(mock: MockAnswer) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(mock.body)));
+    *response.status_mut() =
+        StatusCode::from_u16(mock.status).expect("the mock answers valid statuses");
+    let headers = response.headers_mut();
+    for (name, value) in mock.headers {
+        let name = match name {
+            "Content-Type" => CONTENT_TYPE,
+            REQUEST_ID_HEADER => HeaderName::from_static("x-request-id"),
+            other => {
+                HeaderName::from_bytes(other.as_bytes()).expect("the mock's header names are valid")
+            }
+        };
+        let value = HeaderValue::try_from(value).expect("the mock's header values are valid");
+        headers.append(name, value);
+    }
+    response
+}
+
+/// The gateway's throttling answer (429 `APIGW.0308`), saying `message`: what the mock's and
+/// the proxy's hosts answer a connection over their cap.
+pub fn throttled(message: &str) -> Response<Full<Bytes>> {
+    response(MockAnswer::gateway_error(
+        429,
+        "APIGW.0308",
+        message,
         &new_request_id(),
     ))
 }
