@@ -7,7 +7,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::check::{check, check_document};
@@ -75,47 +74,47 @@ impl Runner {
         stop: &Stop,
         mut done: impl FnMut(&CaseResult),
     ) -> Vec<CaseResult> {
-        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        // At most `concurrency` tasks exist at a time: a task is spawned as another ends, so
+        // that a large suite does not hold a waiting task for each of its cases.
+        let concurrency = concurrency.max(1);
         let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
         let mut tasks = JoinSet::new();
         let mut index_of = HashMap::new();
-        for (index, case) in cases.iter().enumerate() {
-            let (runner, permits, case, stop) = (
-                Arc::clone(self),
-                Arc::clone(&permits),
-                Arc::clone(case),
-                stop.clone(),
-            );
-            let task = tasks.spawn(async move {
-                let _permit = tokio::select! {
-                    permit = permits.acquire_owned() => permit,
-                    () = stop.raised() => return None,
+        let mut next = cases.iter().enumerate();
+        loop {
+            while tasks.len() < concurrency && !stop.is_raised() {
+                let Some((index, case)) = next.next() else {
+                    break;
                 };
-                runner.run_or_stop(case, &stop).await
-            });
-            index_of.insert(task.id(), index);
-        }
-        while let Some(joined) = tasks.join_next_with_id().await {
-            let (id, result) = match joined {
-                Ok((_, None)) => continue,
-                Ok((id, Some(result))) => (id, result),
-                Err(error) => {
-                    let id = error.id();
-                    let why = panic_text(error.try_into_panic().ok().as_deref());
-                    let case = Arc::clone(&cases[index_of[&id]]);
-                    (
-                        id,
-                        finished(
-                            case,
-                            Outcome::Failed(vec![Problem::Panicked(why)]),
-                            None,
-                            Instant::now(),
-                        ),
-                    )
-                }
+                let (runner, case, stop) = (Arc::clone(self), Arc::clone(case), stop.clone());
+                let task = tasks.spawn(async move { runner.run_or_stop(case, &stop).await });
+                index_of.insert(task.id(), index);
+            }
+            let Some(joined) = tasks.join_next_with_id().await else {
+                break;
+            };
+            let (id, ran) = match joined {
+                Ok((id, ran)) => (id, Ok(ran)),
+                Err(error) => (error.id(), Err(error)),
+            };
+            let index = index_of
+                .remove(&id)
+                .expect("each task runs a case of the run");
+            let result = match ran {
+                // Stopped before it sent anything: it did not run.
+                Ok(None) => continue,
+                Ok(Some(result)) => result,
+                Err(error) => finished(
+                    Arc::clone(&cases[index]),
+                    Outcome::Failed(vec![Problem::Panicked(panic_text(
+                        error.try_into_panic().ok().as_deref(),
+                    ))]),
+                    None,
+                    Instant::now(),
+                ),
             };
             done(&result);
-            results[index_of[&id]] = Some(result);
+            results[index] = Some(result);
         }
         results.into_iter().flatten().collect()
     }
