@@ -120,7 +120,10 @@ impl Walk {
         if file_type.as_ref().is_ok_and(std::fs::FileType::is_dir) {
             return self.folder(&path);
         }
-        if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+        if !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+        {
             return;
         }
         match file_type.map(|t| special_kind(&t)) {

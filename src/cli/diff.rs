@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::args::DiffArgs;
 use super::error::{EXIT_UNREACHABLE, Error};
 use super::run::{LIVE_CONCURRENCY, client, politeness};
-use super::{load_suite, runtime, settings, target, write_report};
+use super::{load_suite, run, runtime, settings, target, write_report};
 use crate::case::{Case, CaseKind};
 use crate::diff::{self, Mock};
 use crate::redact::Redactor;
@@ -36,6 +36,13 @@ pub(super) fn diff(
         .into_iter()
         .filter(|c| matches!(c.kind, CaseKind::Request { .. }))
         .collect();
+    if selected.is_empty() {
+        return Err(Error::Usage(run::nothing_selected(
+            "request case",
+            &args.filters,
+            false,
+        )));
+    }
     let runtime = runtime()?;
     let fixture = target::fixture(args.target.fixture.as_deref())?;
     let mock = match &args.mock_url {

@@ -38,6 +38,14 @@ pub(super) fn run(
         load_suite(&args.suite, &|id| args.libtest.selects(id)).map_err(Error::nothing_sent)?;
     let (contract, selected) = (suite.contract, suite.cases);
     let mut out = stdout(args);
+    // A run that selects nothing would test nothing and pass: a listing may be empty.
+    if selected.is_empty() && !args.libtest.list {
+        return Err(Error::Usage(nothing_selected(
+            "case",
+            &args.libtest.filters,
+            args.libtest.ignored,
+        )));
+    }
     if args.libtest.list {
         let listing: String = selected
             .iter()
@@ -276,5 +284,26 @@ fn exit_code(run: &Run) -> ExitCode {
         ExitCode::from(EXIT_UNREACHABLE)
     } else {
         ExitCode::from(EXIT_FAILED)
+    }
+}
+
+/// Why a selection of `what` (`case`, `request case`) is empty: the filters matched nothing,
+/// or `--ignored` asked for the cases marked ignored, of which there are none.
+pub(super) fn nothing_selected(what: &str, filters: &[String], ignored: bool) -> String {
+    if ignored {
+        return "--ignored selects the cases marked ignored, and no case is: nothing would run"
+            .to_owned();
+    }
+    let filters: Vec<String> = filters.iter().map(|f| format!("`{f}`")).collect();
+    match filters.len() {
+        0 => format!("no {what} is selected: nothing would run (`--list` shows the cases)"),
+        1 => format!(
+            "no {what} matches the filter {}: nothing would run (`--list` shows the cases)",
+            filters[0]
+        ),
+        _ => format!(
+            "no {what} matches the filters {}: nothing would run (`--list` shows the cases)",
+            filters.join(", ")
+        ),
     }
 }

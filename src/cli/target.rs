@@ -186,15 +186,28 @@ fn from_iam(
 
 /// A secret from `file` (surrounding white space trimmed) or else the environment.
 fn read_secret(file: Option<&Path>, env: &str) -> Result<Option<String>, Error> {
-    let value = match file {
-        Some(file) => std::fs::read_to_string(file)
-            .map_err(|source| Error::Read {
+    // A blank secret is a mistake, not "none": it would leave the cases that need it ignored.
+    match file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
                 path: file.to_owned(),
                 source,
-            })?
-            .trim()
-            .to_owned(),
-        None => std::env::var(env).unwrap_or_default().trim().to_owned(),
-    };
-    Ok(Some(value).filter(|v| !v.is_empty()))
+            })?;
+            match text.trim() {
+                "" => Err(Error::Usage(format!(
+                    "{} holds nothing (it is empty or white space)",
+                    file.display()
+                ))),
+                value => Ok(Some(value.to_owned())),
+            }
+        }
+        None => match std::env::var(env) {
+            Err(_) => Ok(None),
+            Ok(value) if value.is_empty() => Ok(None),
+            Ok(value) if value.trim().is_empty() => Err(Error::Usage(format!(
+                "{env} is blank (white space only): set it or unset it"
+            ))),
+            Ok(value) => Ok(Some(value.trim().to_owned())),
+        },
+    }
 }

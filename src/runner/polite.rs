@@ -169,8 +169,9 @@ pub fn is_idempotent(method: &http::Method) -> bool {
 /// wait).
 pub fn retry_after(answer: &Answer, now: SystemTime) -> Option<Duration> {
     let value = answer.header("retry-after")?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many digits for a u64 is still a number of seconds: longer than any wait.
+        return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
     }
     let date = httpdate::parse_http_date(value).ok()?;
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
@@ -225,6 +226,9 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(retry_after(&answer(429, Some("soon")).unwrap(), now), None);
+        // Digits past u64 are still a number of seconds: longer than any wait allowed.
+        let endless = answer(429, Some("99999999999999999999")).unwrap();
+        assert_eq!(retry_after(&endless, now), Some(Duration::MAX));
     }
 
     #[test]

@@ -155,10 +155,12 @@ fn a_case_id_is_its_path_without_extension() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("auth")).unwrap();
     std::fs::write(dir.path().join("auth/missing-token.yaml"), VALID).unwrap();
+    // An upper-case extension is still YAML: skipping it would drop a case without a word.
+    std::fs::write(dir.path().join("auth/SHOUTED.YML"), VALID).unwrap();
     std::fs::write(dir.path().join("README.md"), "not a case").unwrap();
     let cases = common::load_cases(dir.path()).unwrap();
     let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, ["auth/missing-token"]);
+    assert_eq!(ids, ["auth/SHOUTED", "auth/missing-token"]);
 }
 
 #[test]

@@ -68,6 +68,65 @@ async fn a_live_endpoint_without_its_token_and_task_id_is_refused_naming_each() 
     );
 }
 
+/// A blank token is a mistake, not "no token": it would leave every case that needs one
+/// ignored, and the run green.
+#[tokio::test]
+async fn a_blank_token_is_refused_not_taken_for_none() {
+    let server = stub(common::faithful).await;
+    let blank = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(blank.path(), "  \n").unwrap();
+    let from_file = live_settings()
+        .into_iter()
+        .filter(|(name, _)| *name != "SMS_TOKEN")
+        .collect::<Vec<_>>();
+    let file = blank.path().to_str().unwrap();
+    let uri = server.uri();
+    let output = run_data(&["--base-url", &uri, "--token-file", file], &from_file).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output.stderr.contains(&format!("{file} holds nothing")),
+        "{}",
+        output.stderr
+    );
+    let mut from_env = from_file.clone();
+    from_env.push(("SMS_TOKEN", " ".to_owned()));
+    let output = run_data(&["--base-url", &uri], &from_env).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output.stderr.contains("SMS_TOKEN is blank"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
+
+/// A run, or a comparison, that selects nothing tested nothing: exit 2, not 0.
+#[tokio::test]
+async fn a_filter_that_selects_nothing_is_an_error() {
+    let output = run_data(&["no-such-case"], &[]).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output
+            .stderr
+            .contains("no case matches the filter `no-such-case`"),
+        "{}",
+        output.stderr
+    );
+    let server = stub(common::faithful).await;
+    let mut env = live_settings();
+    env.push(("SMS_ENDPOINT", server.uri()));
+    let cases = common::data_cases();
+    let diff = ["diff", "--cases", cases.to_str().unwrap(), "no-such-case"];
+    let output = common::binary::run(&diff, &env).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output.stderr.contains("no request case matches"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
+
 #[tokio::test]
 async fn an_endpoint_without_a_scheme_names_the_setting_it_came_from() {
     let mut env = live_settings();
