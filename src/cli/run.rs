@@ -214,6 +214,11 @@ fn notes(run: &Run) -> Vec<String> {
             ids.join(", ")
         ));
     }
+    if run.unproven() && !run.strict {
+        notes.push(
+            "note: no answer was a 2xx to a request with SMS_TOKEN, so the contradictions above may be wrong settings, not news: check SMS_TOKEN and SMS_TASK_ID (read/valid-call reads the task with them); exit 4 (inconclusive)".to_owned(),
+        );
+    }
     let listed = |results: Vec<&CaseResult>| -> String {
         let ids: Vec<&str> = results.iter().map(|r| r.case.id.as_str()).collect();
         ids.join(", ")
@@ -276,7 +281,7 @@ fn exit_code(run: &Run) -> ExitCode {
         .peekable();
     if let Some(signal) = run.interrupted {
         ExitCode::from(signal.exit_code())
-    } else if !run.failed() && run.counts().inconclusive > 0 {
+    } else if !run.failed() && (run.counts().inconclusive > 0 || run.unproven()) {
         ExitCode::from(EXIT_INCONCLUSIVE)
     } else if !run.failed() {
         ExitCode::SUCCESS

@@ -34,6 +34,7 @@ pub fn render(run: &Run, renderer: &Renderer) -> Json {
             "not_run": counts.not_run,
         },
         "contradicted_assumptions": run.contradicted(),
+        "settings_unproven": run.unproven(),
         "cases": run.results.iter().map(|r| case(r, renderer)).collect::<Vec<_>>(),
     })
 }

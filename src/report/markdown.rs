@@ -13,7 +13,7 @@ pub fn render(run: &Run, renderer: &Renderer) -> String {
         format!("interrupted by {}", signal.name())
     } else if run.failed() {
         "failed".to_owned()
-    } else if counts.inconclusive > 0 {
+    } else if counts.inconclusive > 0 || run.unproven() {
         "inconclusive".to_owned()
     } else {
         "passed".to_owned()
@@ -27,6 +27,9 @@ pub fn render(run: &Run, renderer: &Renderer) -> String {
         run.duration.as_secs_f64(),
         if run.strict { " · --strict" } else { "" }
     );
+    if run.unproven() && !run.strict {
+        out.push_str("No answer was a 2xx to a request with the permitted token, so the contradictions below may be wrong settings (the token, the task id), not news.\n\n");
+    }
     out.push_str("| passed | failed | contradicted | flaky | inconclusive | ignored | not run |\n");
     out.push_str("|---:|---:|---:|---:|---:|---:|---:|\n");
     let _ = writeln!(

@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 pub use console::Format;
 pub use text::Renderer;
 
-use crate::runner::{CaseResult, Outcome, Target};
+use crate::runner::{CaseResult, Exchange, Outcome, Target, TargetKind};
 use crate::vocab::{Signal, Variable};
 
 /// A finished run.
@@ -137,6 +137,20 @@ impl Run {
             .filter(|r| matches!(r.outcome, Outcome::Contradicted(_)))
             .flat_map(|r| r.case.assumes.iter().map(String::as_str))
             .collect()
+    }
+
+    /// Whether its contradictions cannot be told from wrong settings: some case was
+    /// contradicted, the target is not the embedded mock (whose settings are its fixture's),
+    /// and no answer of the run accepted the permitted token. A token the endpoint refuses,
+    /// or a task it does not have, changes every answer, assumed or not.
+    pub fn unproven(&self) -> bool {
+        !matches!(self.target.kind, TargetKind::Embedded { .. })
+            && !self.contradicted().is_empty()
+            && !self
+                .results
+                .iter()
+                .filter_map(|r| r.exchange.as_ref())
+                .any(Exchange::token_accepted)
     }
 
     /// The variables the target lacked, with how many cases each kept from running.

@@ -242,6 +242,7 @@ async fn a_server_reading_an_assumption_another_way_is_news_unless_strict() {
         serde_json::json!(["two-tokens"])
     );
     assert_eq!(json["summary"]["failed"], 0);
+    assert_eq!(json["settings_unproven"], false);
     let case = json["cases"]
         .as_array()
         .unwrap()
@@ -254,6 +255,53 @@ async fn a_server_reading_an_assumption_another_way_is_news_unless_strict() {
     assert_eq!(strict.code, 101, "{}", strict.all());
     strict.assert_shows("test auth/two-tokens ... FAILED");
     strict.assert_shows("note: this contradicts assumption `two-tokens` of the ledger");
+}
+
+/// A contradiction is news only when the run shows its settings work: with a token the
+/// endpoint refuses, every answer differs from what the cases expect, and a run that left
+/// out `read/valid-call` would call that news and exit 0. Without a single 2xx to the
+/// token, the run is inconclusive (exit 4), and says why.
+#[tokio::test]
+async fn contradictions_without_one_answer_to_the_token_are_inconclusive() {
+    let server = stub(first_token_wins).await;
+    let uri = server.uri();
+    let mut wrong = live_settings();
+    for (name, value) in &mut wrong {
+        if *name == "SMS_TOKEN" {
+            *value = "a-token-the-endpoint-refuses".to_owned();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (report, summary) = (dir.path().join("r.json"), dir.path().join("s.md"));
+    let args = [
+        "--base-url",
+        &uri,
+        "--report-json",
+        report.to_str().unwrap(),
+        "--summary-md",
+        summary.to_str().unwrap(),
+        "auth/",
+    ];
+    let output = run_data(&args, &wrong).await;
+    assert_eq!(output.code, 4, "{}", output.all());
+    let json: Json = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(json["settings_unproven"], true);
+    let markdown = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        markdown.starts_with("## sms-conformance: inconclusive")
+            && markdown.contains("may be wrong settings"),
+        "{markdown}"
+    );
+    output.assert_shows(
+        "test auth/two-tokens ... ignored (contradicts assumption `two-tokens`: status 401",
+    );
+    output.assert_shows(
+        "note: no answer was a 2xx to a request with SMS_TOKEN, so the contradictions above may be wrong settings, not news",
+    );
+    // The same filter with the right token: the two-token answer is a 200 to it, news.
+    let right = run_data(&["--base-url", &uri, "auth/"], &live_settings()).await;
+    assert_eq!(right.code, 0, "{}", right.all());
+    assert!(!right.stdout.contains("wrong settings"), "{}", right.stdout);
 }
 
 #[tokio::test]
