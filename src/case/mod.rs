@@ -16,7 +16,7 @@ use serde_saphyr::Spanned;
 
 pub use document::{Document, Judge};
 pub use load::{case_files, load_dir, load_files};
-pub use model::{BodyMatch, DEFAULT_PATH, Expected, ExpectedViolation, RequestSpec};
+pub use model::{BodyMatch, DEFAULT_PATH, Expected, ExpectedViolation, RequestSpec, TASK_ID_SLOT};
 pub use value::{Template, Value};
 
 use crate::vocab::{HeaderName, JsonPointer, StatusSet, Variable};

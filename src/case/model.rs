@@ -197,7 +197,11 @@ impl Serialize for Method {
     }
 }
 
-/// A path to request: starts with `/`; `{task_id}` is replaced by the task id.
+/// Where a path takes the task id.
+pub const TASK_ID_SLOT: &str = "{task_id}";
+
+/// A path to request: starts with `/`; `{task_id}` is replaced by the task id, and nothing
+/// else is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathTemplate(pub String);
 
@@ -213,6 +217,26 @@ impl<'de> Deserialize<'de> for PathTemplate {
         if !text.starts_with('/') {
             return Err(de::Error::custom(format!(
                 "path `{text}` must start with `/`"
+            )));
+        }
+        // Only `{task_id}` is replaced in a path: anything else that looks like a variable
+        // would be sent as it stands.
+        let rest = text.replace(TASK_ID_SLOT, "");
+        let template = Template::parse(&rest).map_err(de::Error::custom)?;
+        let braced = rest.find('{').map(|open| {
+            let close = rest[open..]
+                .find('}')
+                .map_or(rest.len(), |end| open + end + 1);
+            &rest[open..close]
+        });
+        let stray = template
+            .variables()
+            .next()
+            .map(|variable| format!("${{{variable}}}"))
+            .or(braced.map(str::to_owned));
+        if let Some(stray) = stray {
+            return Err(de::Error::custom(format!(
+                "a path replaces only `{TASK_ID_SLOT}`: `{stray}` would be sent as it stands"
             )));
         }
         Ok(PathTemplate(text))

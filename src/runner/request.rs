@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use percent_encoding::utf8_percent_encode;
 
-use crate::case::{RequestSpec, Value};
+use crate::case::{RequestSpec, TASK_ID_SLOT, Value};
 use crate::http::PreparedRequest;
 use crate::vocab::{PATH_SEGMENT, Variables};
 
@@ -109,7 +109,7 @@ impl Target {
         let render = |value: &Value| value.render(&self.variables).unwrap_or_default();
         let task_id = render(&spec.task_id);
         let path = spec.path.0.replace(
-            "{task_id}",
+            TASK_ID_SLOT,
             &utf8_percent_encode(&task_id, PATH_SEGMENT).to_string(),
         );
         let mut headers = Vec::new();
