@@ -370,8 +370,9 @@ pub fn compare_all(
             let normal_a = normalise(contract, a, mock.variables)?;
             let normal_b = normalise(contract, b, live_variables)?;
             let (disagreements, secrets) = compare(&normal_a, &normal_b);
-            let settings = match (&a.exchange, disagreements.is_empty()) {
-                (Some(Exchange { request, .. }), false) => {
+            // A setting is worth naming only against what the mock did answer.
+            let settings = match (&a.exchange, &normal_a, disagreements.is_empty()) {
+                (Some(Exchange { request, .. }), Normal::Answer { .. }, false) => {
                     mock.agreeing_settings(contract, request, &normal_b)
                 }
                 _ => Vec::new(),

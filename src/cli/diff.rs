@@ -80,14 +80,16 @@ pub(super) fn diff(
             &report::diff::json(&mock, &live, &comparisons, &renderer),
         )?;
     }
-    let sent: Vec<&CaseResult> = b.iter().filter(|r| r.exchange.is_some()).collect();
-    Ok(
-        if !sent.is_empty() && sent.iter().all(|r| r.unreachable()) {
-            ExitCode::from(EXIT_UNREACHABLE)
-        } else if comparisons.iter().all(diff::Comparison::agrees) {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        },
-    )
+    // Either side unreachable on every request: nothing was compared.
+    let unreachable = |results: &[CaseResult]| {
+        let sent: Vec<&CaseResult> = results.iter().filter(|r| r.exchange.is_some()).collect();
+        !sent.is_empty() && sent.iter().all(|r| r.unreachable())
+    };
+    Ok(if unreachable(&a) || unreachable(&b) {
+        ExitCode::from(EXIT_UNREACHABLE)
+    } else if comparisons.iter().all(diff::Comparison::agrees) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

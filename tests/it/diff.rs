@@ -164,3 +164,27 @@ async fn diff_needs_a_live_endpoint() {
         output.stderr
     );
 }
+
+/// A mock that cannot be reached answers nothing: no setting of it would agree, and the run
+/// says the target was unreachable (3), as when the live endpoint is.
+#[tokio::test]
+async fn an_unreachable_mock_is_exit_3_and_suggests_no_setting() {
+    let server = common::stub(common::faithful).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mock_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let uri = server.uri();
+    let args = [
+        "diff",
+        "--cases",
+        "cases",
+        "--base-url",
+        &uri,
+        "--mock-url",
+        &mock_url,
+        "auth/",
+    ];
+    let output = run(&args, &builtin_env()).await;
+    assert_eq!(output.code, 3, "{}", output.all());
+    assert!(!output.stdout.contains("agrees with"), "{}", output.stdout);
+}
