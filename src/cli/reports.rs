@@ -36,6 +36,24 @@ impl Reports {
     /// Checks that every report can be written, before anything is sent: a folder that does
     /// not exist or cannot be written to is found now, not after the last case.
     pub fn check(&self) -> Result<(), Error> {
+        let asked = [
+            ("--junit", &self.junit),
+            ("--report-json", &self.json),
+            ("--summary-md", &self.markdown),
+        ];
+        // Two reports written to one file: the last would replace the first without a word.
+        for (index, (flag, path)) in asked.iter().enumerate() {
+            let Some(path) = path else { continue };
+            if let Some((other, _)) = asked[index + 1..]
+                .iter()
+                .find(|(_, other)| other.as_ref() == Some(path))
+            {
+                return Err(Error::Usage(format!(
+                    "{flag} and {other} name the same file, {}: give each report its own",
+                    path.display()
+                )));
+            }
+        }
         for path in [&self.junit, &self.json, &self.markdown]
             .into_iter()
             .flatten()

@@ -307,6 +307,11 @@ pub fn check(
 /// Refuses an endpoint that is not an http(s) URL, naming where it was set (`name`: the flag
 /// or the variable). The value is never echoed whole: it may hold a password.
 pub fn check_url(url: &str, name: &str) -> Result<(), Error> {
+    if url.trim().is_empty() {
+        return Err(Error::Usage(format!(
+            "{name} is empty: give the endpoint's URL (https://...), or unset it"
+        )));
+    }
     let scheme = url.split_once("://").map(|(scheme, _)| scheme);
     match scheme {
         Some("http" | "https") => Ok(()),
@@ -365,5 +370,9 @@ mod tests {
             error.contains("--base-url must be an http:// or https:// URL"),
             "{error}"
         );
+        let error = check_url("", Source::Environment.name())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("SMS_ENDPOINT is empty"), "{error}");
     }
 }

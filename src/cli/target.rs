@@ -87,6 +87,12 @@ fn external(url: &str, args: &TargetArgs, redactor: &Redactor) -> Result<Target,
     learn_password(url, "the endpoint", redactor)?;
     let mut variables = Variables::default();
     if let Some(task_id) = &args.task_id {
+        if task_id.trim().is_empty() {
+            return Err(Error::Usage(
+                "the task id (--task-id or SMS_TASK_ID) is empty: give the task the token may read"
+                    .to_owned(),
+            ));
+        }
         variables.set(Variable::TaskId, task_id.clone());
     }
     let secrets = [

@@ -145,6 +145,14 @@ impl Contract {
             })?;
             documents.insert(name.to_owned(), (path, json));
         }
+        if documents.is_empty() {
+            return Err(FileError::whole(
+                dir,
+                format!(
+                    "no schemas (*{SCHEMA_SUFFIX}) here: --schemas names the folder of the contract's schemas, its {MANIFEST_FILE} and its {LEDGER_FILE}"
+                ),
+            ));
+        }
         let ledger = Ledger::load(&dir.join(LEDGER_FILE))?;
         Ok(Sources {
             dir: dir.to_owned(),

@@ -529,7 +529,7 @@ fn throttled_text(throttled: &Throttled) -> String {
         GaveUp::NotIdempotent(method) => format!("to a {method}, which is never sent twice"),
         GaveUp::Interrupted => "when the run was interrupted".to_owned(),
     };
-    format!("inconclusive: still {status} {why}; the target asked to come back later")
+    format!("still {status} {why}; the target asked to come back later")
 }
 
 /// What to check when the target cannot be reached, by the cause.

@@ -48,9 +48,32 @@ impl Known {
             .flatten()
             .map(String::as_str)
             .collect();
-        format!(
-            "unknown assumption `{id}` (the ledger, schemas/assumptions.yaml, has: {})",
-            known.join(", ")
-        )
+        if known.is_empty() {
+            format!("unknown assumption `{id}` (the schemas folder has no ledger of assumptions)")
+        } else {
+            format!(
+                "unknown assumption `{id}` (the ledger, assumptions.yaml in the schemas folder, has: {})",
+                known.join(", ")
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_assumption_is_named_with_what_the_ledger_has() {
+        let some = Known::new(BTreeSet::new(), ["head".to_owned()].into());
+        assert_eq!(
+            some.unknown_assumption("haed"),
+            "unknown assumption `haed` (the ledger, assumptions.yaml in the schemas folder, has: head)"
+        );
+        let none = Known::new(BTreeSet::new(), BTreeSet::new());
+        assert!(
+            none.unknown_assumption("head")
+                .ends_with("(the schemas folder has no ledger of assumptions)")
+        );
     }
 }

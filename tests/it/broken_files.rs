@@ -135,6 +135,28 @@ async fn a_schema_that_does_not_compile_and_a_case_naming_no_schema_are_both_rep
     );
 }
 
+/// `--schemas` at a folder that holds no schema (a wrong path) is said once, plainly: not as
+/// an unknown name in every case.
+#[tokio::test]
+async fn a_schemas_folder_without_schemas_is_one_error_not_one_a_case() {
+    let empty = tempfile::tempdir().unwrap();
+    let cases = common::data_cases();
+    let args = [
+        "--schemas",
+        empty.path().to_str().unwrap(),
+        "--cases",
+        cases.to_str().unwrap(),
+    ];
+    let output = common::binary::run(&args, &common::binary::builtin_env()).await;
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("no schemas (*.schema.json) here"),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains("unknown"), "{}", output.stderr);
+}
+
 #[tokio::test]
 async fn a_broken_fixture_stops_the_run() {
     let fixture = common::root().join("tests/broken/fixtures/no-tasks.yaml");

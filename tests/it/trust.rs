@@ -100,6 +100,36 @@ async fn a_blank_token_is_refused_not_taken_for_none() {
     assert_eq!(server.received_requests().await.unwrap().len(), 0);
 }
 
+/// An empty task id, or two reports named to one file, are mistakes said before anything
+/// is sent.
+#[tokio::test]
+async fn an_empty_task_id_or_one_file_for_two_reports_is_refused() {
+    let server = stub(common::faithful).await;
+    let uri = server.uri();
+    let output = run_data(&["--base-url", &uri, "--task-id", ""], &live_settings()).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output
+            .stderr
+            .contains("the task id (--task-id or SMS_TASK_ID) is empty"),
+        "{}",
+        output.stderr
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report");
+    let file = file.to_str().unwrap();
+    let output = run_data(&["--junit", file, "--report-json", file], &[]).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output
+            .stderr
+            .contains("--junit and --report-json name the same file"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
+
 /// A run, or a comparison, that selects nothing tested nothing: exit 2, not 0.
 #[tokio::test]
 async fn a_filter_that_selects_nothing_is_an_error() {
@@ -298,6 +328,7 @@ async fn contradictions_without_one_answer_to_the_token_are_inconclusive() {
     output.assert_shows(
         "note: no answer was a 2xx to a request with SMS_TOKEN, so the contradictions above may be wrong settings, not news",
     );
+    output.assert_shows("test result: inconclusive.");
     // The same filter with the right token: the two-token answer is a 200 to it, news.
     let right = run_data(&["--base-url", &uri, "auth/"], &live_settings()).await;
     assert_eq!(right.code, 0, "{}", right.all());
