@@ -97,7 +97,9 @@ async fn a_case_still_throttled_after_its_retries_is_inconclusive_and_exits_4() 
     ];
     let run = run_data(&args, &builtin_env()).await;
     assert_eq!(run.code, 4, "{}", run.all());
-    run.assert_shows("test read/valid-call ... inconclusive (still 429 after 2 attempts (--retries 1)");
+    run.assert_shows(
+        "test read/valid-call ... inconclusive (still 429 after 2 attempts (--retries 1)",
+    );
     run.assert_shows("test result: inconclusive. 0 passed; 0 failed; 1 inconclusive;");
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
     let report = common::checked_report(&json);
