@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::args::ProxyArgs;
 use super::error::{EXIT_VIOLATION, Error};
@@ -27,11 +28,17 @@ pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCo
     let contract = Contract::load(&args.contract.schemas)?;
     let client = run::client(&args.exchange, args.cacert.as_deref())?;
     let upstream = args.upstream.trim_end_matches('/').to_owned();
+    // No byte moves on a client's connection while the proxy waits for its upstream: an
+    // idle timeout shorter than that wait would cut the client off with no answer at all.
+    let mut limits = args.host.limits();
+    limits.idle_timeout = limits
+        .idle_timeout
+        .max(client.timeout() + Duration::from_secs(1));
     let settings = Settings {
         listen: args.listen,
         upstream: upstream.clone(),
         fail_fast: args.fail_fast,
-        limits: args.host.limits(),
+        limits,
     };
     let words = Arc::new(Masked(Arc::clone(redactor)));
     let finished = proxy::serve(

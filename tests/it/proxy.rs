@@ -265,6 +265,21 @@ async fn an_upstream_that_fails_gets_the_client_a_502_in_the_gateways_shape() {
     }
 }
 
+/// While the proxy waits for its upstream, no byte moves on its client's connection: an idle
+/// timeout shorter than `--timeout` would cut the client off with no answer and nothing
+/// logged. The proxy keeps the connection at least as long as it waits.
+#[tokio::test]
+async fn a_slow_upstream_within_the_timeout_is_answered_whatever_the_idle_timeout() {
+    let slow = stub_with_delay(faithful, Some(Duration::from_secs(2))).await;
+    let proxy = start_proxy(&slow.uri(), &["--timeout", "5s", "--idle-timeout", "1s"]).await;
+    let answer = exchange(&proxy, permitted_request().as_bytes())
+        .await
+        .expect("the upstream's answer, after 2 s");
+    assert_eq!(answer.status, 200);
+    let (code, stderr) = proxy.stop().await;
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
 /// `GET` the built-in task through `proxy` with the permitted token: the status, the
 /// headers and the whole body, as a client reads them.
 async fn get_through(proxy: &Served) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
