@@ -36,7 +36,8 @@ An answer over --max-body is passed on unchecked, and is a violation. An upstrea
 be reached, times out or drops the connection gets the client a 502 in the gateway's shape.
 
 Exit codes (after SIGINT or SIGTERM, once the exchanges in flight have ended): 0 no violation
-and no upstream failure; 1 a violation or an upstream failure was seen; 2 bad arguments, or
+and no upstream failure; 1 a violation or an upstream failure was seen, or an exchange was cut
+unanswered at the shutdown deadline; 2 bad arguments, or
 the report could not be written; 130 / 143 a second SIGINT / SIGTERM quit at once.";
 
 /// The longest `--timeout`: a day.

@@ -50,8 +50,19 @@ pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCo
     )
     .map_err(Error::Usage)?;
     let seen = &finished.seen;
+    // An exchange the shutdown cut left an application's request unanswered: a failure.
+    let cut = if finished.stopped.cut > 0 {
+        seen.unanswered()
+    } else {
+        0
+    };
+    let unanswered = match (cut, seen.unanswered()) {
+        (0, 0) => String::new(),
+        (0, gone) => format!("; {gone} unanswered (the client went away)"),
+        (cut, _) => format!("; {cut} cut unanswered at the shutdown deadline"),
+    };
     eprintln!(
-        "sms-conformance proxy: {} exchange(s): {} checked, {} passed on unchecked (IAM); {} broke the contract, {} failed upstream",
+        "sms-conformance proxy: {} exchange(s): {} checked, {} passed on unchecked (IAM); {} broke the contract, {} failed upstream{unanswered}",
         seen.exchanges, seen.checked, seen.unchecked, seen.violations, seen.upstream_failures
     );
     if let Some(path) = &args.report_json {
@@ -61,7 +72,7 @@ pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCo
     }
     Ok(match finished.stopped.second {
         Some(second) => ExitCode::from(second.exit_code()),
-        None if seen.failed() => ExitCode::from(EXIT_VIOLATION),
+        None if seen.failed() || cut > 0 => ExitCode::from(EXIT_VIOLATION),
         None => ExitCode::SUCCESS,
     })
 }

@@ -24,6 +24,8 @@ pub struct Stopped {
     /// The signal that cut its drain short, if one did: the process should end at once,
     /// with [`Signal::exit_code`].
     pub second: Option<Signal>,
+    /// How many connections were still open at the drain's deadline, and cut.
+    pub cut: usize,
 }
 
 /// Runs `serve` with `limits` on a runtime of its own, as the command `sms-conformance NAME`,
@@ -106,11 +108,11 @@ impl<H: Handler> Host<H> {
                     1 => eprintln!("sms-conformance {name}: stopped at the deadline; 1 connection cut"),
                     n => eprintln!("sms-conformance {name}: stopped at the deadline; {n} connections cut"),
                 }
-                Stopped { first, second: None }
+                Stopped { first, second: None, cut }
             }
             second = signals.next() => {
                 eprintln!("sms-conformance {name}: {} again: quitting at once", second.name());
-                Stopped { first, second: Some(second) }
+                Stopped { first, second: Some(second), cut: 0 }
             }
         }
     }

@@ -109,6 +109,8 @@ pub struct Seen {
     pub violations: u64,
     /// Exchanges the upstream failed.
     pub upstream_failures: u64,
+    /// Exchanges answered to the client (passed on, or the proxy's 502).
+    pub answered: u64,
     /// The notes, the first [`MAX_NOTES`] of them.
     pub notes: Vec<Note>,
 }
@@ -117,6 +119,12 @@ impl Seen {
     /// Whether anything was noted: the proxy's exit code is 1.
     pub fn failed(&self) -> bool {
         self.violations + self.upstream_failures > 0
+    }
+
+    /// Exchanges forwarded and never answered: their client went away, or the shutdown's
+    /// deadline cut them.
+    pub fn unanswered(&self) -> u64 {
+        self.exchanges.saturating_sub(self.answered)
     }
 }
 
@@ -283,11 +291,13 @@ impl Proxy {
         let outcome = tokio::time::timeout(timeout, exchange)
             .await
             .unwrap_or(Err(TransportError::Timeout(timeout)));
-        match outcome {
+        let response = match outcome {
             Err(error) => self.upstream_failed(&sent, error),
             Ok((Capped::Whole(answer), _)) => self.judge(&sent, answer),
             Ok((Capped::Over(over), why)) => self.unchecked(&sent, over, why),
-        }
+        };
+        self.seen().answered += 1;
+        response
     }
 
     /// Learns the secrets an answer's head carries (IAM's issued tokens).

@@ -489,6 +489,28 @@ async fn a_head_that_never_ends_is_cut_at_the_proxys_header_timeout() {
     proxy.stop().await;
 }
 
+/// An exchange cut at the shutdown deadline left an application's request unanswered: it
+/// is counted and said, and the proxy exits 1, not 0.
+#[tokio::test]
+async fn an_exchange_cut_at_the_shutdown_deadline_is_a_failure() {
+    let slow = stub_with_delay(faithful, Some(Duration::from_secs(5))).await;
+    let flags = ["--timeout", "10s", "--shutdown-timeout", "1s"];
+    let mut proxy = start_proxy(&slow.uri(), &flags).await;
+    let mut stream = proxy.connect().await;
+    stream
+        .write_all(permitted_request().as_bytes())
+        .await
+        .unwrap();
+    sleep(Duration::from_millis(300)).await;
+    proxy.signal("TERM");
+    let (code, stderr) = proxy.exit().await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("1 cut unanswered at the shutdown deadline"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn a_signal_lets_the_exchange_in_flight_finish_and_a_second_quits_at_once() {
     let dir = tempfile::tempdir().unwrap();
