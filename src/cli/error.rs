@@ -56,7 +56,12 @@ pub enum Error {
     },
     /// IAM gave no token; nothing was sent to the endpoint.
     #[error(
-        "IAM gave no token for user `{user}` ({url}): {why}\nNothing was sent to the endpoint. A refused password is not tried again: IAM locks a user after repeated wrong passwords."
+        "IAM gave no token for user `{user}` ({url}): {why}\nNothing was sent to the endpoint.{}",
+        if matches!(why, crate::iam::IamError::Refused { .. }) {
+            " A refused password is not tried again: IAM locks a user after repeated wrong passwords."
+        } else {
+            ""
+        }
     )]
     Iam {
         /// The user.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::args::TargetArgs;
 use super::error::Error;
+use super::settings;
 use crate::http::HttpClient;
 use crate::iam::{self, Credentials};
 use crate::mock::{self, Fixture};
@@ -128,6 +129,36 @@ pub(super) fn learn_password(url: &str, what: &str, redactor: &Redactor) -> Resu
     Ok(())
 }
 
+/// Refuses a blank IAM setting before IAM is asked (an undefined CI variable gives one): a
+/// login with a blank user or domain counts towards the user's lockout all the same.
+fn check_iam_settings(args: &TargetArgs, user: &str, variable: Variable) -> Result<(), Error> {
+    let user_setting = match variable {
+        Variable::ForbiddenToken => "SMS_IAM_FORBIDDEN_USER",
+        _ => "SMS_IAM_USER",
+    };
+    let blank = [
+        (user_setting, Some(user)),
+        ("SMS_IAM_DOMAIN", args.iam_domain.as_deref()),
+        ("SMS_IAM_PROJECT", args.iam_project.as_deref()),
+    ]
+    .into_iter()
+    .find(|(_, value)| value.is_some_and(|v| v.trim().is_empty()));
+    if let Some((name, _)) = blank {
+        return Err(Error::Usage(format!(
+            "{name} is empty: set it, or unset it{}",
+            if name == "SMS_IAM_PROJECT" {
+                " for the account's (domain's) scope"
+            } else {
+                ""
+            }
+        )));
+    }
+    if let Some(endpoint) = &args.iam_endpoint {
+        settings::check_url(endpoint, "SMS_IAM_ENDPOINT")?;
+    }
+    Ok(())
+}
+
 /// Asks IAM, once each, for the tokens `target` lacks and `args` name a user for.
 fn from_iam(
     target: &mut Target,
@@ -156,6 +187,7 @@ fn from_iam(
         if target.variables.get(variable).is_some() {
             continue;
         }
+        check_iam_settings(args, user, variable)?;
         let password = read_secret(password_file, password_env)?.unwrap_or_default();
         redactor.learn(&password);
         let credentials = Credentials {

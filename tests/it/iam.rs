@@ -77,7 +77,10 @@ async fn a_refused_password_stops_the_run_once_with_iams_message() {
             .contains("IAM gave no token for user `sms-reader`")
             && run
                 .stderr
-                .contains("IAM refused: 401 Unauthorized: The username or password is wrong."),
+                .contains("IAM refused: 401 Unauthorized: The username or password is wrong.")
+            && run
+                .stderr
+                .contains("IAM locks a user after repeated wrong passwords"),
         "{}",
         run.stderr
     );
@@ -127,6 +130,38 @@ async fn half_given_iam_settings_are_refused_before_anything_is_sent() {
         "{}",
         run.stderr
     );
+}
+
+/// A blank IAM setting (an undefined CI variable yields one) is refused before IAM is asked:
+/// a login with a blank user or domain counts towards the user's lockout all the same.
+#[tokio::test]
+async fn blank_iam_settings_are_refused_before_iam_is_asked() {
+    let server = common::stub(faithful).await;
+    for (name, value, said) in [
+        ("SMS_IAM_USER", " ", "SMS_IAM_USER is empty"),
+        ("SMS_IAM_DOMAIN", "", "SMS_IAM_DOMAIN is empty"),
+        ("SMS_IAM_PROJECT", " ", "SMS_IAM_PROJECT is empty"),
+        (
+            "SMS_IAM_ENDPOINT",
+            "iam.example.com",
+            "SMS_IAM_ENDPOINT has no scheme",
+        ),
+    ] {
+        let mut env = iam_env(&server.uri());
+        env.retain(|(set, _)| *set != name);
+        env.push((name, value.to_owned()));
+        let run = run_data(&[], &env).await;
+        assert_eq!(run.code, 2, "{name}: {}", run.all());
+        assert!(run.stderr.contains(said), "{name}: {}", run.stderr);
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+    // An IAM that cannot be reached refused no password: no word of lockout.
+    let mut env = iam_env(&server.uri());
+    env.retain(|(set, _)| *set != "SMS_IAM_ENDPOINT");
+    env.push(("SMS_IAM_ENDPOINT", "http://127.0.0.1:1".to_owned()));
+    let run = run_data(&[], &env).await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(!run.stderr.contains("locks a user"), "{}", run.stderr);
 }
 
 #[tokio::test]
