@@ -495,7 +495,7 @@ async fn a_head_that_never_ends_is_cut_at_the_proxys_header_timeout() {
 async fn an_exchange_cut_at_the_shutdown_deadline_is_a_failure() {
     let slow = stub_with_delay(faithful, Some(Duration::from_secs(5))).await;
     let flags = ["--timeout", "10s", "--shutdown-timeout", "1s"];
-    let mut proxy = start_proxy(&slow.uri(), &flags).await;
+    let proxy = start_proxy(&slow.uri(), &flags).await;
     let mut stream = proxy.connect().await;
     stream
         .write_all(permitted_request().as_bytes())
