@@ -15,7 +15,7 @@ use super::{load_suite, output, settings, signals, target};
 use crate::case::CaseKind;
 use crate::http::HttpClient;
 use crate::redact::Redactor;
-use crate::report::{self, Renderer, Run};
+use crate::report::{self, Format, Renderer, Run};
 use crate::runner::{CaseResult, Outcome, Politeness, Runner, Stop, TargetKind};
 
 /// How many cases run at once against the embedded mock when `--test-threads` does not say.
@@ -79,7 +79,16 @@ pub(super) fn run(
     let label = Renderer::new(redactor, &[]).mask(&runner.target().label());
     // A reader that goes away stops the printing, not the run: the reports are still
     // written, and the exit is 141 at the end.
-    let mut printing = writeln!(out, "target: {label}");
+    // libtest's JSON format is events alone: the lines that are not events go to stderr.
+    let events_only = args.libtest.format() == Format::Json;
+    let aside = |out: &mut dyn Write, line: &str| {
+        if events_only {
+            writeln!(std::io::stderr(), "{line}")
+        } else {
+            writeln!(out, "{line}")
+        }
+    };
+    let mut printing = aside(&mut out, &format!("target: {label}"));
     if args.dry_run {
         let renderer = Renderer::new(redactor, &[]);
         for case in &selected {
@@ -148,7 +157,7 @@ pub(super) fn run(
         .and_then(|()| {
             notes(&run)
                 .iter()
-                .try_for_each(|note| writeln!(out, "{note}"))
+                .try_for_each(|note| aside(&mut out, note))
         })
         .and_then(|()| out.flush());
     output::printed(printing)?;

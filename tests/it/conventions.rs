@@ -173,3 +173,24 @@ async fn requests_go_through_the_proxy_the_environment_names_unless_no_proxy_say
         "NO_PROXY must bypass the proxy"
     );
 }
+
+/// `--format json` is libtest's JSON events, a line each: every line of standard output is
+/// JSON; the target line and the notes go to standard error.
+#[tokio::test]
+async fn format_json_prints_nothing_but_json_lines_on_stdout() {
+    let run = run_data(&["--format", "json"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let lines: Vec<&str> = run.stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "{}", run.all());
+    for line in lines {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+    assert!(
+        run.stderr.contains("target: embedded mock"),
+        "{}",
+        run.stderr
+    );
+}
