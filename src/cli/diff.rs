@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::args::DiffArgs;
 use super::error::{EXIT_UNREACHABLE, Error};
 use super::run::{LIVE_CONCURRENCY, client, politeness};
-use super::{load_suite, run, runtime, settings, target, write_report};
+use super::{load_suite, output, run, runtime, settings, target, write_report};
 use crate::case::{Case, CaseKind};
 use crate::diff::{self, Mock};
 use crate::redact::Redactor;
@@ -40,6 +40,7 @@ pub(super) fn diff(
         return Err(Error::Usage(run::nothing_selected(
             "request case",
             &args.filters,
+            false,
             false,
         )));
     }
@@ -85,7 +86,18 @@ pub(super) fn diff(
         let sent: Vec<&CaseResult> = results.iter().filter(|r| r.exchange.is_some()).collect();
         !sent.is_empty() && sent.iter().all(|r| r.unreachable())
     };
-    Ok(if unreachable(&a) || unreachable(&b) {
+    let gone: Vec<&str> = [(&a, "A (the mock)"), (&b, "B (the live endpoint)")]
+        .into_iter()
+        .filter(|(results, _)| unreachable(results))
+        .map(|(_, side)| side)
+        .collect();
+    if !gone.is_empty() {
+        output::eprint(&format!(
+            "error: {} could not be reached on any request: nothing was compared\n",
+            gone.join(" and ")
+        ))?;
+    }
+    Ok(if !gone.is_empty() {
         ExitCode::from(EXIT_UNREACHABLE)
     } else if comparisons.iter().all(diff::Comparison::agrees) {
         ExitCode::SUCCESS

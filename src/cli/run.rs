@@ -17,6 +17,7 @@ use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::{self, Format, Renderer, Run};
 use crate::runner::{CaseResult, Outcome, Politeness, Runner, Stop, TargetKind};
+use crate::vocab::Variable;
 
 /// How many cases run at once against the embedded mock when `--test-threads` does not say.
 const EMBEDDED_CONCURRENCY: usize = 8;
@@ -43,6 +44,7 @@ pub(super) fn run(
         return Err(Error::Usage(nothing_selected(
             "case",
             &args.libtest.filters,
+            !args.libtest.skip.is_empty(),
             args.libtest.ignored,
         )));
     }
@@ -225,7 +227,7 @@ fn notes(run: &Run) -> Vec<String> {
     }
     if run.unproven() && !run.strict {
         notes.push(
-            "note: no answer was a 2xx to a request with SMS_TOKEN, so the contradictions above may be wrong settings, not news: check SMS_TOKEN and SMS_TASK_ID (read/valid-call reads the task with them); exit 4 (inconclusive)".to_owned(),
+            "note: no answer was a 2xx to a request with the permitted token, so the contradictions above may be wrong settings, not news: check the token (SMS_TOKEN, --token-file or SMS_IAM_USER's) and SMS_TASK_ID (read/valid-call reads the task with them); inconclusive (exit 4) unless something failed".to_owned(),
         );
     }
     let listed = |results: Vec<&CaseResult>| -> String {
@@ -260,10 +262,20 @@ fn notes(run: &Run) -> Vec<String> {
         ));
     }
     for (variable, cases) in run.missing() {
+        // A mock's variables come from its fixture; a live endpoint's from the settings.
+        let how = match (&run.target.kind, variable) {
+            (TargetKind::Live, Variable::Token) => {
+                format!("set {} (or SMS_IAM_USER)", variable.how_to_set())
+            }
+            (TargetKind::Live, Variable::ForbiddenToken) => {
+                format!("set {} (or SMS_IAM_FORBIDDEN_USER)", variable.how_to_set())
+            }
+            (TargetKind::Live, _) => format!("set {}", variable.how_to_set()),
+            _ => format!("give the fixture a token named `{variable}`"),
+        };
         notes.push(format!(
-            "note: {cases} case{} did not run: set {} to run {}",
+            "note: {cases} case{} did not run: {how} to run {}",
             s(cases),
-            variable.how_to_set(),
             if cases == 1 { "it" } else { "them" }
         ));
     }
@@ -302,11 +314,22 @@ fn exit_code(run: &Run) -> ExitCode {
 }
 
 /// Why a selection of `what` (`case`, `request case`) is empty: the filters matched nothing,
-/// or `--ignored` asked for the cases marked ignored, of which there are none.
-pub(super) fn nothing_selected(what: &str, filters: &[String], ignored: bool) -> String {
+/// `--skip` left nothing, or `--ignored` asked for the cases marked ignored, of which there
+/// are none.
+pub(super) fn nothing_selected(
+    what: &str,
+    filters: &[String],
+    skipping: bool,
+    ignored: bool,
+) -> String {
     if ignored {
         return "--ignored selects the cases marked ignored, and no case is: nothing would run"
             .to_owned();
+    }
+    if skipping {
+        return format!(
+            "no {what} is left after the filters and --skip: nothing would run (`--list` shows the cases)"
+        );
     }
     let filters: Vec<String> = filters.iter().map(|f| format!("`{f}`")).collect();
     match filters.len() {

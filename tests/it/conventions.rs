@@ -180,7 +180,11 @@ async fn requests_go_through_the_proxy_the_environment_names_unless_no_proxy_say
 async fn format_json_prints_nothing_but_json_lines_on_stdout() {
     let run = run_data(&["--format", "json"], &[]).await;
     assert_eq!(run.code, 0, "{}", run.all());
-    let lines: Vec<&str> = run.stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     assert!(!lines.is_empty(), "{}", run.all());
     for line in lines {
         assert!(

@@ -187,4 +187,11 @@ async fn an_unreachable_mock_is_exit_3_and_suggests_no_setting() {
     let output = run(&args, &builtin_env()).await;
     assert_eq!(output.code, 3, "{}", output.all());
     assert!(!output.stdout.contains("agrees with"), "{}", output.stdout);
+    assert!(
+        output
+            .stderr
+            .contains("error: A (the mock) could not be reached on any request"),
+        "{}",
+        output.stderr
+    );
 }

@@ -133,6 +133,33 @@ async fn an_empty_task_id_or_one_file_for_two_reports_is_refused() {
 /// A run, or a comparison, that selects nothing tested nothing: exit 2, not 0.
 #[tokio::test]
 async fn a_filter_that_selects_nothing_is_an_error() {
+    let skipped = run_data(
+        &["--exact", "--skip", "read/valid-call", "read/valid-call"],
+        &[],
+    )
+    .await;
+    assert_eq!(skipped.code, 2, "{}", skipped.all());
+    assert!(
+        skipped
+            .stderr
+            .contains("no case is left after the filters and --skip"),
+        "{}",
+        skipped.stderr
+    );
+    // A mock's missing token is the fixture's to give, not a setting's.
+    let fixture = tempfile::NamedTempFile::new().unwrap();
+    let task = &mock::Fixture::builtin().tasks[0];
+    std::fs::write(
+        fixture.path(),
+        format!(
+            "tasks:\n  - {{id: {}, passphrase: a-passphrase}}\ntokens:\n  - {{name: token, value: a-token-value-1234, permitted: true}}\n",
+            task.id
+        ),
+    )
+    .unwrap();
+    let without = run_data(&["--fixture", fixture.path().to_str().unwrap()], &[]).await;
+    assert_eq!(without.code, 0, "{}", without.all());
+    without.assert_shows("did not run: give the fixture a token named `forbidden_token` to run it");
     let output = run_data(&["no-such-case"], &[]).await;
     assert_eq!(output.code, 2, "{}", output.all());
     assert!(
@@ -326,7 +353,7 @@ async fn contradictions_without_one_answer_to_the_token_are_inconclusive() {
         "test auth/two-tokens ... ignored (contradicts assumption `two-tokens`: status 401",
     );
     output.assert_shows(
-        "note: no answer was a 2xx to a request with SMS_TOKEN, so the contradictions above may be wrong settings, not news",
+        "note: no answer was a 2xx to a request with the permitted token, so the contradictions above may be wrong settings, not news",
     );
     output.assert_shows("test result: inconclusive.");
     // The same filter with the right token: the two-token answer is a 200 to it, news.
