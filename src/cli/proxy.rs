@@ -51,11 +51,7 @@ pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCo
     .map_err(Error::Usage)?;
     let seen = &finished.seen;
     // An exchange the shutdown cut left an application's request unanswered: a failure.
-    let cut = if finished.stopped.cut > 0 {
-        seen.unanswered()
-    } else {
-        0
-    };
+    let cut = finished.cut();
     let unanswered = match (cut, seen.unanswered()) {
         (0, 0) => String::new(),
         (0, gone) => format!("; {gone} unanswered (the client went away)"),

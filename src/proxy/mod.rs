@@ -143,6 +143,18 @@ pub struct Finished {
     pub listened: SocketAddr,
 }
 
+impl Finished {
+    /// Exchanges the shutdown's deadline cut before their answer: an application's request
+    /// failed. (One whose own client went away is unanswered, not cut.)
+    pub fn cut(&self) -> u64 {
+        if self.stopped.cut > 0 {
+            self.seen.unanswered()
+        } else {
+            0
+        }
+    }
+}
+
 /// Serves the proxy until SIGINT or SIGTERM (see the module's documentation), printing its
 /// address, its upstream (masked by `redactor`) and its limits first, and each note in
 /// `words` as it comes.

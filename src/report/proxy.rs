@@ -32,6 +32,8 @@ pub fn render(upstream: &str, fail_fast: bool, finished: &Finished, renderer: &R
             "unchecked": seen.unchecked,
             "violations": seen.violations,
             "upstream_failures": seen.upstream_failures,
+            "unanswered": seen.unanswered(),
+            "cut": finished.cut(),
             "not_listed": noted - seen.notes.len() as u64,
         },
         "exchanges": seen.notes.iter().map(|note| exchange(note, renderer)).collect::<Vec<_>>(),

@@ -494,7 +494,16 @@ async fn a_head_that_never_ends_is_cut_at_the_proxys_header_timeout() {
 #[tokio::test]
 async fn an_exchange_cut_at_the_shutdown_deadline_is_a_failure() {
     let slow = stub_with_delay(faithful, Some(Duration::from_secs(5))).await;
-    let flags = ["--timeout", "10s", "--shutdown-timeout", "1s"];
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("proxy.json");
+    let flags = [
+        "--timeout",
+        "10s",
+        "--shutdown-timeout",
+        "1s",
+        "--report-json",
+        report.to_str().unwrap(),
+    ];
     let proxy = start_proxy(&slow.uri(), &flags).await;
     let mut stream = proxy.connect().await;
     stream
@@ -509,6 +518,9 @@ async fn an_exchange_cut_at_the_shutdown_deadline_is_a_failure() {
         stderr.contains("1 cut unanswered at the shutdown deadline"),
         "{stderr}"
     );
+    let report = common::checked_against(&report, "proxy.schema.json");
+    assert_eq!(report["summary"]["unanswered"], 1, "{report:#}");
+    assert_eq!(report["summary"]["cut"], 1, "{report:#}");
 }
 
 #[tokio::test]
