@@ -173,16 +173,15 @@ async fn an_unreachable_mock_is_exit_3_and_suggests_no_setting() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mock_url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let uri = server.uri();
+    let (uri, cases) = (server.uri(), common::data_cases());
     let args = [
         "diff",
         "--cases",
-        "cases",
+        cases.to_str().unwrap(),
         "--base-url",
         &uri,
         "--mock-url",
         &mock_url,
-        "auth/",
     ];
     let output = run(&args, &builtin_env()).await;
     assert_eq!(output.code, 3, "{}", output.all());
