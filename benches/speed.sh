@@ -70,24 +70,23 @@ cpu_paired() {
 }
 
 suite=$(find cases -name '*.yaml' | wc -l)
+contract=$(find cases/contract -name "*.yaml" | wc -l)
 rows=()
 row() { rows+=("$(printf '| %s | %s | %s |' "$1" "$2" "$3")"); }
 
 echo "start-up: $pairs pairs each..." >&2
-read -r run help ratio < <(paired "$bin" "$bin --help")
-row "$suite-case embedded run / \`--help\` (wall, paired; target < 3x)" \
-  "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms (medians)' "$run" "$help")"
-read -r docs help ratio < <(paired "$bin contract/" "$bin --help")
-row "4 document cases (\`contract/\`) / \`--help\`" \
-  "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms' "$docs" "$help")"
-if perf stat -e task-clock true >/dev/null 2>&1; then
-  read -r run help ratio < <(cpu_paired "$bin" "$bin --help")
-  row "$suite-case embedded run / \`--help\` (CPU time, paired)" \
+# Wall time, then CPU time when perf can read it: the same two pairs each.
+measures=(paired:wall)
+perf stat -e task-clock true >/dev/null 2>&1 && measures+=(cpu_paired:"CPU time")
+for measure in "${measures[@]}"; do
+  how=${measure%%:*} what=${measure#*:}
+  read -r run help ratio < <($how "$bin" "$bin --help")
+  row "$suite-case embedded run / \`--help\` ($what, paired; target < 3x)" \
     "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms (medians)' "$run" "$help")"
-  read -r docs help ratio < <(cpu_paired "$bin contract/" "$bin --help")
-  row "4 document cases / \`--help\` (CPU time, paired)" \
+  read -r docs help ratio < <($how "$bin contract/" "$bin --help")
+  row "$contract document cases (\`contract/\`) / \`--help\` ($what, paired)" \
     "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms' "$docs" "$help")"
-fi
+done
 read -r failing passing ratio < <(paired "$bin --fixture $work/denied.yaml" "$bin")
 row "failing run (token denied) / passing run" \
   "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms' "$failing" "$passing")"

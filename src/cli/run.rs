@@ -17,7 +17,6 @@ use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::{self, Format, Renderer, Run};
 use crate::runner::{CaseResult, Outcome, Politeness, Runner, Stop, TargetKind};
-use crate::vocab::Variable;
 
 /// How many cases run at once against the embedded mock when `--test-threads` does not say.
 const EMBEDDED_CONCURRENCY: usize = 8;
@@ -263,14 +262,9 @@ fn notes(run: &Run) -> Vec<String> {
     }
     for (variable, cases) in run.missing() {
         // A mock's variables come from its fixture; a live endpoint's from the settings.
-        let how = match (&run.target.kind, variable) {
-            (TargetKind::Live, Variable::Token) => {
-                format!("set {} (or SMS_IAM_USER)", variable.how_to_set())
-            }
-            (TargetKind::Live, Variable::ForbiddenToken) => {
-                format!("set {} (or SMS_IAM_FORBIDDEN_USER)", variable.how_to_set())
-            }
-            (TargetKind::Live, _) => format!("set {}", variable.how_to_set()),
+        let how = match (&run.target.kind, variable.iam_user_setting()) {
+            (TargetKind::Live, Some(user)) => format!("set {} (or {user})", variable.how_to_set()),
+            (TargetKind::Live, None) => format!("set {}", variable.how_to_set()),
             _ => format!("give the fixture a token named `{variable}`"),
         };
         notes.push(format!(
@@ -326,21 +320,12 @@ pub(super) fn nothing_selected(
         return "--ignored selects the cases marked ignored, and no case is: nothing would run"
             .to_owned();
     }
-    if skipping {
-        return format!(
-            "no {what} is left after the filters and --skip: nothing would run (`--list` shows the cases)"
-        );
-    }
-    let filters: Vec<String> = filters.iter().map(|f| format!("`{f}`")).collect();
-    match filters.len() {
-        0 => format!("no {what} is selected: nothing would run (`--list` shows the cases)"),
-        1 => format!(
-            "no {what} matches the filter {}: nothing would run (`--list` shows the cases)",
-            filters[0]
-        ),
-        _ => format!(
-            "no {what} matches the filters {}: nothing would run (`--list` shows the cases)",
-            filters.join(", ")
-        ),
-    }
+    let listed: Vec<String> = filters.iter().map(|f| format!("`{f}`")).collect();
+    let why = match listed.len() {
+        _ if skipping => "is left after the filters and --skip".to_owned(),
+        0 => "is selected".to_owned(),
+        1 => format!("matches the filter {}", listed[0]),
+        _ => format!("matches the filters {}", listed.join(", ")),
+    };
+    format!("no {what} {why}: nothing would run (`--list` shows the cases)")
 }

@@ -132,10 +132,7 @@ pub(super) fn learn_password(url: &str, what: &str, redactor: &Redactor) -> Resu
 /// Refuses a blank IAM setting before IAM is asked (an undefined CI variable gives one): a
 /// login with a blank user or domain counts towards the user's lockout all the same.
 fn check_iam_settings(args: &TargetArgs, user: &str, variable: Variable) -> Result<(), Error> {
-    let user_setting = match variable {
-        Variable::ForbiddenToken => "SMS_IAM_FORBIDDEN_USER",
-        _ => "SMS_IAM_USER",
-    };
+    let user_setting = variable.iam_user_setting().unwrap_or("SMS_IAM_USER");
     let blank = [
         (user_setting, Some(user)),
         ("SMS_IAM_DOMAIN", args.iam_domain.as_deref()),

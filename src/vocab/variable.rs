@@ -49,6 +49,15 @@ impl Variable {
         }
     }
 
+    /// The setting naming the IAM user whose token it can be, if it is a token.
+    pub fn iam_user_setting(self) -> Option<&'static str> {
+        match self {
+            Variable::TaskId => None,
+            Variable::Token => Some("SMS_IAM_USER"),
+            Variable::ForbiddenToken => Some("SMS_IAM_FORBIDDEN_USER"),
+        }
+    }
+
     /// The list of known names, for error messages.
     pub fn known_names() -> String {
         Variable::ALL.map(Variable::name).join(", ")
