@@ -245,22 +245,21 @@ impl Exchange {
     /// Whether the target accepted the permitted token: the request carried it and the
     /// answer is a success.
     pub fn token_accepted(&self) -> bool {
-        self.carried_token
-            && self
-                .answer
-                .as_ref()
-                .is_ok_and(|answer| (200..300).contains(&answer.status))
+        self.carried_token && self.succeeded()
+    }
+
+    /// Whether the answer is a success (2xx).
+    fn succeeded(&self) -> bool {
+        self.answer
+            .as_ref()
+            .is_ok_and(|answer| (200..300).contains(&answer.status))
     }
 
     /// Whether the answer may hold a secret: it answers a request that carried the
     /// permitted token, or it is a success. Its body is shown only if it is JSON, whose
     /// secrets the reports can find and mask.
     pub fn may_hold_secrets(&self) -> bool {
-        self.carried_token
-            || self
-                .answer
-                .as_ref()
-                .is_ok_and(|answer| (200..300).contains(&answer.status))
+        self.carried_token || self.succeeded()
     }
 }
 
