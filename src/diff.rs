@@ -98,7 +98,7 @@ pub fn normalise(
 ) -> Option<Normal> {
     let exchange = result.exchange.as_ref()?;
     Some(match &exchange.answer {
-        Ok(answer) => normal_answer(contract, answer, exchange.json.as_ref().ok(), variables),
+        Ok(answer) => normal_answer(contract, answer, answer.json().as_ref().ok(), variables),
         Err(error) => Normal::Nothing(error.kind().to_owned()),
     })
 }

@@ -89,6 +89,12 @@ impl Answer {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The body as JSON, or why it is not JSON (the parser's message, with its line and
+    /// column).
+    pub fn json(&self) -> Result<serde_json::Value, String> {
+        serde_json::from_slice(&self.body).map_err(|e| e.to_string())
+    }
 }
 
 /// Why no usable answer came back.

@@ -102,7 +102,7 @@ fn request_expectation(
     }
     Ok(Expectation {
         status,
-        body: raw.body,
+        body: raw.body.into_iter().collect(),
         headers: raw.headers,
         content_type: raw.content_type,
     })

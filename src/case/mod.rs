@@ -9,7 +9,7 @@ mod load;
 pub mod model;
 mod value;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use serde_saphyr::Spanned;
@@ -58,8 +58,9 @@ pub enum CaseKind {
 pub struct Expectation {
     /// The statuses accepted.
     pub status: StatusSet,
-    /// Values at JSON pointers into the body.
-    pub body: BTreeMap<JsonPointer, Spanned<BodyMatch>>,
+    /// Values at JSON pointers into the body, in the pointers' order. A vector, not the
+    /// file's map: a map's node takes 1.6 KiB for a check or two, in every case of a run.
+    pub body: Vec<(JsonPointer, Spanned<BodyMatch>)>,
     /// Headers that must be present.
     pub headers: Vec<HeaderName>,
     /// The media type `Content-Type` must have (parameters such as `charset` aside).
@@ -70,8 +71,8 @@ impl Expectation {
     /// Every variable the expectation refers to.
     pub fn variables(&self) -> BTreeSet<Variable> {
         self.body
-            .values()
-            .filter_map(|m| m.value.equals.as_ref())
+            .iter()
+            .filter_map(|(_, m)| m.value.equals.as_ref())
             .flat_map(Expected::variables)
             .collect()
     }

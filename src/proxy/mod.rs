@@ -34,7 +34,6 @@ use http::{Method, StatusCode};
 use http_body_util::Full;
 use hyper::body::{Body as _, Bytes, Incoming};
 use hyper::{Request, Response};
-use serde_json::Value as Json;
 
 use crate::contract::Contract;
 use crate::host::{self, Handler, Host, Limits, Signals, Stopped, listen};
@@ -322,8 +321,7 @@ impl Proxy {
 
     /// Checks a whole answer, and passes it on (or, broken under `--fail-fast`, a 502).
     fn judge(&self, sent: &Sent, answer: Answer) -> Response<ProxyBody> {
-        let json: Result<Json, String> =
-            serde_json::from_slice(&answer.body).map_err(|e| e.to_string());
+        let json = answer.json();
         self.redactor.learn_answer(json.as_ref(), &answer.body);
         let problems = if sent.checked {
             self.seen().checked += 1;

@@ -49,7 +49,7 @@ impl<'a> Renderer<'a> {
         for exchange in results.iter().filter_map(|r| r.exchange.as_ref()) {
             // Without an answer there is no body, and no JSON.
             if let Ok(answer) = &exchange.answer {
-                redactor.learn_answer(exchange.json.as_ref(), &answer.body);
+                redactor.learn_answer(answer.json().as_ref(), &answer.body);
             }
         }
         Renderer { redactor }
@@ -407,7 +407,7 @@ impl<'a> Renderer<'a> {
         if answer.body.is_empty() {
             return out;
         }
-        let body = match &exchange.json {
+        let body = match &answer.json() {
             Ok(json) => self.excerpt(Some(json), &answer.body),
             Err(why) if exchange.may_hold_secrets() => {
                 let media_type = answer

@@ -234,9 +234,6 @@ pub struct Exchange {
     pub carried_token: bool,
     /// The answer, or why there is none.
     pub answer: Result<Answer, TransportError>,
-    /// The answer's body as JSON, or why it is not JSON (the parser's message, with its line
-    /// and column).
-    pub json: Result<Json, String>,
     /// Every attempt, in order; the last one's answer is [`answer`](Self::answer).
     pub attempts: Vec<Attempt>,
 }

@@ -77,7 +77,10 @@ impl Runner {
         // At most `concurrency` tasks exist at a time: a task is spawned as another ends, so
         // that a large suite does not hold a waiting task for each of its cases.
         let concurrency = concurrency.max(1);
-        let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
+        // Results in the order they end, with their case's place: sorted at the end, in
+        // place. A slot for every case up front would hold a whole `CaseResult` for each,
+        // and a second vector for the ones that ran.
+        let mut results: Vec<(usize, CaseResult)> = Vec::with_capacity(cases.len());
         let mut tasks = JoinSet::new();
         let mut index_of = HashMap::new();
         let mut next = cases.iter().enumerate();
@@ -114,9 +117,10 @@ impl Runner {
                 ),
             };
             done(&result);
-            results[index] = Some(result);
+            results.push((index, result));
         }
-        results.into_iter().flatten().collect()
+        results.sort_unstable_by_key(|(index, _)| *index);
+        results.into_iter().map(|(_, result)| result).collect()
     }
 
     /// Runs one case.
@@ -218,25 +222,16 @@ impl Runner {
                 }
             }
         };
-        let (problems, json) = match &answer {
-            Ok(answer) => {
-                // The body is parsed once: for the checks, and for the reports (the
-                // passphrases they mask, and the excerpt they show).
-                let json = serde_json::from_slice(&answer.body).map_err(|e| e.to_string());
-                let problems = check(
-                    &self.contract,
-                    expect,
-                    &self.target.variables,
-                    &request.method,
-                    answer,
-                    &json,
-                );
-                (problems, json)
-            }
-            Err(error) => (
-                vec![Problem::Transport(error.clone())],
-                Err(error.to_string()),
+        let problems = match &answer {
+            Ok(answer) => check(
+                &self.contract,
+                expect,
+                &self.target.variables,
+                &request.method,
+                answer,
+                &answer.json(),
             ),
+            Err(error) => vec![Problem::Transport(error.clone())],
         };
         let throttled = match (&answer, gave_up) {
             (Ok(answer), Some(gave_up)) => Some(Throttled {
@@ -262,7 +257,6 @@ impl Runner {
                 request,
                 carried_token,
                 answer,
-                json,
                 attempts,
             },
         ))
