@@ -98,17 +98,13 @@ pub fn normalise(
 ) -> Option<Normal> {
     let exchange = result.exchange.as_ref()?;
     Some(match &exchange.answer {
-        Ok(answer) => normal_answer(contract, answer, answer.json().as_ref().ok(), variables),
+        Ok(answer) => normal_answer(contract, answer, variables),
         Err(error) => Normal::Nothing(error.kind().to_owned()),
     })
 }
 
-fn normal_answer(
-    contract: &Contract,
-    answer: &Answer,
-    json: Option<&Json>,
-    variables: &Variables,
-) -> Normal {
+fn normal_answer(contract: &Contract, answer: &Answer, variables: &Variables) -> Normal {
+    let json = answer.json().ok();
     let manifest = contract.manifest();
     let headers = manifest
         .required_headers()
@@ -124,7 +120,7 @@ fn normal_answer(
             .to_ascii_lowercase()
     });
     let mut fields = BTreeMap::new();
-    if let Some(json) = json {
+    if let Some(json) = &json {
         collect(
             json,
             &mut JsonPointer::root(),
@@ -134,7 +130,7 @@ fn normal_answer(
         );
     }
     let violations = json
-        .and_then(|json| contract.check_body(answer.status, json))
+        .and_then(|json| contract.check_body(answer.status, &json))
         .unwrap_or_default()
         .into_iter()
         .map(|v| (v.keyword, v.instance_path))
@@ -345,8 +341,7 @@ impl Mock<'_> {
                     headers: answer.header_map(),
                     body: answer.body,
                 };
-                let json = serde_json::from_slice(&answer.body).ok();
-                let normal = normal_answer(contract, &answer, json.as_ref(), self.variables);
+                let normal = normal_answer(contract, &answer, self.variables);
                 if compare(&normal, live).0.is_empty() {
                     agreeing.push((id.to_owned(), (*value).to_owned()));
                 }
