@@ -114,18 +114,6 @@ impl Fixture {
                 return Err(FileError::at(file, task.referenced, message));
             }
         }
-        // The cases send `${token}`: without it the read itself would be ignored, and a run
-        // of the mock would pass having read nothing.
-        if !raw
-            .tokens
-            .iter()
-            .any(|t| t.value.name == Variable::Token.name())
-        {
-            return Err(FileError::whole(
-                file,
-                "`tokens` has no token named `token`: the cases send it (`${token}`), and without it the mock could not be read",
-            ));
-        }
         for (i, token) in raw.tokens.iter().enumerate() {
             let (name, len) = (&token.value.name, token.value.value.len());
             if !limits::TOKEN_LEN.contains(&len) {
@@ -142,6 +130,18 @@ impl Fixture {
                     format!("`tokens[{i}]` ({name}) repeats another token's name or value");
                 return Err(FileError::at(file, token.referenced, message));
             }
+        }
+        // The cases send `${token}`: without it the read itself would be ignored, and a run
+        // of the mock would pass having read nothing.
+        if !raw
+            .tokens
+            .iter()
+            .any(|t| t.value.name == Variable::Token.name())
+        {
+            return Err(FileError::whole(
+                file,
+                "`tokens` has no token named `token`: the cases send it (`${token}`), and without it the mock could not be read",
+            ));
         }
         for (i, user) in raw.users.iter().enumerate() {
             let (name, token) = (&user.value.name, &user.value.token);
