@@ -8,8 +8,8 @@ use crate::common;
 use std::time::Duration;
 
 use common::child::{
-    PATIENCE, Served, closed_by_the_server, exchange, half_a_head, permitted_request, read_answer,
-    task_path, trickle_until_closed,
+    PATIENCE, SOON, Served, closed_by_the_server, exchange, half_a_head, permitted_request,
+    read_answer, task_path, trickle_until_closed,
 };
 use rstest::rstest;
 use sms_conformance::mock::server::Limits;
@@ -25,7 +25,7 @@ async fn a_head_that_never_ends_is_cut_at_the_header_timeout() {
     stream.write_all(half_a_head().as_bytes()).await.unwrap();
     // A byte now and then: never idle, never done.
     assert!(
-        trickle_until_closed(&mut stream).await,
+        trickle_until_closed(&mut stream, SOON).await,
         "the mock kept reading a head that never ends"
     );
 }
@@ -42,7 +42,7 @@ async fn the_header_timeout_runs_again_for_the_next_request_on_a_kept_alive_conn
     assert_eq!(answer.status, 200);
     stream.write_all(half_a_head().as_bytes()).await.unwrap();
     assert!(
-        trickle_until_closed(&mut stream).await,
+        trickle_until_closed(&mut stream, SOON).await,
         "the mock kept reading the second head"
     );
 }
@@ -78,7 +78,7 @@ async fn a_kept_alive_connection_left_idle_is_closed_at_the_idle_timeout() {
     let answer = read_answer(&mut stream).await.expect("an answer");
     assert_eq!(answer.status, 200);
     assert_ne!(answer.header("connection"), Some("close"));
-    closed_by_the_server(&mut stream).await;
+    closed_by_the_server(&mut stream, SOON).await;
 }
 
 #[tokio::test]
@@ -106,7 +106,7 @@ async fn beyond_max_connections_a_connection_gets_the_gateways_429_and_is_closed
     let body = refused.json();
     assert_eq!(body["error_code"], "APIGW.0308", "{body}");
     assert_eq!(body["request_id"], id, "{body}");
-    closed_by_the_server(&mut stream).await;
+    closed_by_the_server(&mut stream, PATIENCE).await;
 
     // A slot comes free when a held connection goes.
     drop(held.pop());
@@ -207,7 +207,7 @@ async fn malformed_http_gets_a_bare_answer_as_the_readme_says(
     assert_eq!(answer.status, status, "{answer:?}");
     assert!(answer.body.is_empty(), "{answer:?}");
     assert_eq!(answer.header("x-request-id"), None, "{answer:?}");
-    closed_by_the_server(&mut stream).await;
+    closed_by_the_server(&mut stream, PATIENCE).await;
     let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
     let section = readme
         .split("## Run the mock standalone")
@@ -244,15 +244,21 @@ async fn a_signal_with_a_request_half_sent_stops_the_mock_at_the_deadline(#[case
     stream.write_all(half_a_head().as_bytes()).await.unwrap();
     // Let the mock take the connection in before the signal.
     sleep(Duration::from_millis(200)).await;
+    let signalled = std::time::Instant::now();
     mock.signal(signal);
     let (code, stderr) = mock.exit().await;
+    let took = signalled.elapsed();
+    assert!(
+        took < SOON,
+        "stopped {took:?} after the signal, not at the 1 s deadline"
+    );
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stderr.contains(&format!("SIG{signal}: stopping")),
         "{stderr}"
     );
     assert!(stderr.contains("1 connection cut"), "{stderr}");
-    closed_by_the_server(&mut stream).await;
+    closed_by_the_server(&mut stream, PATIENCE).await;
 }
 
 #[tokio::test]
@@ -297,7 +303,7 @@ async fn after_a_signal_the_mock_refuses_new_connections_and_finishes_the_reques
     let answer = read_answer(&mut stream).await.expect("the answer");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("connection"), Some("close"));
-    closed_by_the_server(&mut stream).await;
+    closed_by_the_server(&mut stream, PATIENCE).await;
     let (code, stderr) = mock.exit().await;
     assert_eq!(code, Some(0), "{stderr}");
 }

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use common::binary::{builtin_env, run};
 use common::child::{
-    RawAnswer, Served, closed_by_the_server, exchange, half_a_head, permitted_request, read_answer,
-    task_path, trickle_until_closed,
+    PATIENCE, RawAnswer, SOON, Served, closed_by_the_server, exchange, half_a_head,
+    permitted_request, read_answer, task_path, trickle_until_closed,
 };
 use common::hostile::{self, raw_server, refusing_url, request_head, send};
 use common::variants::VARIANTS;
@@ -482,7 +482,7 @@ async fn a_head_that_never_ends_is_cut_at_the_proxys_header_timeout() {
     let mut stream = proxy.connect().await;
     stream.write_all(half_a_head().as_bytes()).await.unwrap();
     assert!(
-        trickle_until_closed(&mut stream).await,
+        trickle_until_closed(&mut stream, SOON).await,
         "the proxy kept reading a head that never ends"
     );
     assert!(upstream.received_requests().await.unwrap().is_empty());
@@ -548,7 +548,7 @@ async fn a_signal_lets_the_exchange_in_flight_finish_and_a_second_quits_at_once(
         .expect("the answer in flight");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("connection"), Some("close"));
-    closed_by_the_server(&mut stream).await;
+    closed_by_the_server(&mut stream, PATIENCE).await;
     let (code, stderr) = proxy.exit().await;
     assert_eq!(code, Some(0), "{stderr}");
     assert!(

@@ -17,9 +17,7 @@ use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-pub use crate::host::{
-    Limits, MAX_HEAD_BYTES, MAX_HEADER_TIMEOUT, REFUSAL_TIMEOUT, REFUSING_AT_ONCE,
-};
+pub use crate::host::Limits;
 pub use standalone::standalone;
 
 use super::{Fixture, MockAnswer, REQUEST_ID_HEADER, answer, new_request_id};

@@ -16,6 +16,10 @@ use tokio::time::timeout;
 /// tests configure, far below the hang it guards against.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// Well under the host's default timeouts (header 10 s, idle 5 s, shutdown 5 s): a test that
+/// sets one to 1 s and sees it act within this knows its setting was used, not the default.
+pub const SOON: Duration = Duration::from_secs(4);
+
 /// A command serving on loopback as a child process, its stderr lines as they come.
 pub struct Served {
     child: Child,
@@ -233,10 +237,11 @@ pub async fn read_answer(stream: &mut TcpStream) -> Option<RawAnswer> {
     })
 }
 
-/// Waits for the server to close `stream` (end of stream or reset), discarding what comes.
-pub async fn closed_by_the_server(stream: &mut TcpStream) {
+/// Waits for the server to close `stream` (end of stream or reset), discarding what comes;
+/// fails unless it does `within` that time.
+pub async fn closed_by_the_server(stream: &mut TcpStream, within: Duration) {
     let mut buffer = [0u8; 4096];
-    let ended = timeout(PATIENCE, async {
+    let ended = timeout(within, async {
         loop {
             match stream.read(&mut buffer).await {
                 Ok(0) | Err(_) => return,
@@ -245,7 +250,10 @@ pub async fn closed_by_the_server(stream: &mut TcpStream) {
         }
     })
     .await;
-    assert!(ended.is_ok(), "the server kept the connection open");
+    assert!(
+        ended.is_ok(),
+        "the server kept the connection open past {within:?}"
+    );
 }
 
 /// Sends a whole request on a new connection and reads its answer.
@@ -256,8 +264,8 @@ pub async fn exchange(served: &Served, request: &[u8]) -> Option<RawAnswer> {
 }
 
 /// Writes a byte now and then on `stream` until the server closes it: a head that never
-/// ends. `true` when it was closed within [`PATIENCE`].
-pub async fn trickle_until_closed(stream: &mut TcpStream) -> bool {
+/// ends. `true` when it was closed `within` that time.
+pub async fn trickle_until_closed(stream: &mut TcpStream, within: Duration) -> bool {
     let trickle = async {
         loop {
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -266,5 +274,5 @@ pub async fn trickle_until_closed(stream: &mut TcpStream) -> bool {
             }
         }
     };
-    timeout(PATIENCE, trickle).await.is_ok()
+    timeout(within, trickle).await.is_ok()
 }
