@@ -220,9 +220,10 @@ impl<'de> Deserialize<'de> for PathTemplate {
             )));
         }
         // Only `{task_id}` is replaced in a path: anything else that looks like a variable
-        // would be sent as it stands.
+        // would be sent as it stands. The references are read in the whole path, so that
+        // `${task_id}` is one, not a `$` before the slot.
+        let template = Template::parse(&text).map_err(de::Error::custom)?;
         let rest = text.replace(TASK_ID_SLOT, "");
-        let template = Template::parse(&rest).map_err(de::Error::custom)?;
         let braced = rest.find('{').map(|open| {
             let close = rest[open..]
                 .find('}')
