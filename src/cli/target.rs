@@ -130,8 +130,14 @@ pub(super) fn learn_password(url: &str, what: &str, redactor: &Redactor) -> Resu
 }
 
 /// Refuses a blank IAM setting before IAM is asked (an undefined CI variable gives one): a
-/// login with a blank user or domain counts towards the user's lockout all the same.
-fn check_iam_settings(args: &TargetArgs, user: &str, variable: Variable) -> Result<(), Error> {
+/// login with a blank user or domain counts towards the user's lockout all the same. Teaches
+/// `redactor` the password the IAM endpoint's URL may carry: the `iam:` lines name it.
+fn check_iam_settings(
+    args: &TargetArgs,
+    user: &str,
+    variable: Variable,
+    redactor: &Redactor,
+) -> Result<(), Error> {
     let user_setting = variable.iam_user_setting().unwrap_or("SMS_IAM_USER");
     let blank = [
         (user_setting, Some(user)),
@@ -152,6 +158,7 @@ fn check_iam_settings(args: &TargetArgs, user: &str, variable: Variable) -> Resu
     }
     if let Some(endpoint) = &args.iam_endpoint {
         settings::check_url(endpoint, "SMS_IAM_ENDPOINT")?;
+        learn_password(endpoint, "SMS_IAM_ENDPOINT", redactor)?;
     }
     Ok(())
 }
@@ -184,7 +191,7 @@ fn from_iam(
         if target.variables.get(variable).is_some() {
             continue;
         }
-        check_iam_settings(args, user, variable)?;
+        check_iam_settings(args, user, variable, redactor)?;
         let password = read_secret(password_file, password_env)?.unwrap_or_default();
         redactor.learn(&password);
         let credentials = Credentials {

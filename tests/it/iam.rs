@@ -63,6 +63,41 @@ async fn the_tokens_come_from_iam_and_no_secret_reaches_any_output() {
     }
 }
 
+/// A password in the IAM endpoint's URL (a proxy's or a gateway's basic credentials) is a
+/// secret like the others: the `iam:` lines and IAM's refusal name the endpoint masked.
+#[tokio::test]
+async fn a_password_in_the_iam_endpoints_url_reaches_no_output() {
+    let server = common::stub(faithful).await;
+    let secret = "iam-url-Secret-42";
+    let with_password = server
+        .uri()
+        .replace("http://", &format!("http://gw:{secret}@"));
+    let mut env = iam_env(&server.uri());
+    env.retain(|(name, _)| *name != "SMS_IAM_ENDPOINT");
+    env.push(("SMS_IAM_ENDPOINT", with_password.clone()));
+    let outputs = run_with_every_output(&[], &env).await;
+    assert_eq!(outputs.run.code, 0, "{}", outputs.run.all());
+    assert!(
+        outputs.run.stderr.contains("iam: ${token}"),
+        "{}",
+        outputs.run.stderr
+    );
+    for (name, text) in &outputs.named {
+        assert!(!text.contains(secret), "{secret} in {name}:\n{text}");
+    }
+
+    env.retain(|(name, _)| *name != "SMS_IAM_PASSWORD");
+    env.push(("SMS_IAM_PASSWORD", "wrong-Passw0rd-123".to_owned()));
+    let refused = run_data(&[], &env).await;
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused.stderr.contains("IAM gave no token"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.all().contains(secret), "{}", refused.all());
+}
+
 #[tokio::test]
 async fn a_refused_password_stops_the_run_once_with_iams_message() {
     let server = common::stub(faithful).await;
