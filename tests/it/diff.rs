@@ -1,8 +1,9 @@
 //! `sms-conformance diff`: the mock against itself agrees; against the mock with one
 //! assumption read another way it differs in cases resting on that assumption and names,
 //! for every difference, the fixture setting that would make it agree; against an
-//! unfaithful variant it differs where the variant breaks. The shipped cases are used: the
-//! claim under test is that the shipped suite sees every assumption.
+//! unfaithful variant it differs where the variant breaks. The assumption tests use the
+//! shipped cases: the claim under test is that the shipped suite sees every assumption.
+//! The others use the tests' own cases.
 
 use crate::common;
 
@@ -11,15 +12,16 @@ use serde_json::Value as Json;
 use sms_conformance::mock::{Assumptions, Fixture};
 use wiremock::MockServer;
 
-/// `diff` of the embedded mock against `server`, with its JSON report.
-async fn diff(server: &MockServer, filters: &[&str]) -> (Run, Json) {
+/// `diff` of the embedded mock against `server` over the cases in `cases`, with its JSON
+/// report.
+async fn diff(server: &MockServer, cases: &str, filters: &[&str]) -> (Run, Json) {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("diff.json");
     let uri = server.uri();
     let mut args = vec![
         "diff",
         "--cases",
-        "cases",
+        cases,
         "--base-url",
         &uri,
         "--report-json",
@@ -63,7 +65,7 @@ fn differing(report: &Json) -> Vec<String> {
 #[tokio::test]
 async fn the_mock_against_itself_agrees() {
     let server = common::stub_fixture(Fixture::builtin()).await;
-    let (output, report) = diff(&server, &[]).await;
+    let (output, report) = diff(&server, "cases", &[]).await;
     assert_eq!(output.code, 0, "{}", output.all());
     assert!(
         output
@@ -92,7 +94,7 @@ async fn one_assumption_read_another_way_differs_and_every_difference_names_the_
             let mut fixture = Fixture::builtin();
             fixture.assumptions = fixture.assumptions.with(id, value).unwrap();
             let server = common::stub_fixture(fixture).await;
-            let (output, report) = diff(&server, &[]).await;
+            let (output, report) = diff(&server, "cases", &[]).await;
             assert_eq!(output.code, 1, "{id}: {value}: {}", output.all());
             let found = differing(&report);
             assert!(
@@ -132,10 +134,16 @@ async fn one_assumption_read_another_way_differs_and_every_difference_names_the_
 #[tokio::test]
 async fn an_unfaithful_variant_differs_where_it_breaks() {
     let server = common::stub(common::long_passphrase).await;
-    let (output, report) = diff(&server, &["read/", "auth/missing"]).await;
+    let cases = common::data_cases();
+    let (output, report) = diff(&server, cases.to_str().unwrap(), &["read/", "auth/missing"]).await;
     assert_eq!(output.code, 1, "{}", output.all());
     assert_eq!(differing(&report), ["read/valid-call"]);
-    let case = &report["cases"].as_array().unwrap()[1];
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "read/valid-call")
+        .unwrap();
     let contract = case["differences"]
         .as_array()
         .unwrap()
