@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::args::{ColorWhen, ExchangeArgs, RunArgs, TargetArgs};
-use super::error::{EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_UNREACHABLE, Error};
+use super::error::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_UNREACHABLE, Error};
 use super::progress::Progress;
 use super::reports::Reports;
 use super::{load_suite, output, settings, signals, target};
@@ -224,6 +224,11 @@ fn notes(run: &Run) -> Vec<String> {
             ids.join(", ")
         ));
     }
+    if run.tested_nothing() {
+        notes.push(
+            "note: nothing was tested: every selected case lacked a setting (exit 2)".to_owned(),
+        );
+    }
     if run.unproven() && !run.strict {
         notes.push(
             "note: no answer was a 2xx to a request with the permitted token, so the contradictions above may be wrong settings, not news: check the token (SMS_TOKEN, --token-file or SMS_IAM_USER's) and SMS_TASK_ID (read/valid-call reads the task with them); inconclusive (exit 4) unless something failed".to_owned(),
@@ -285,9 +290,10 @@ fn notes(run: &Run) -> Vec<String> {
     notes
 }
 
-/// 130 or 143 when a signal interrupted the run; else 0 when nothing failed or was
-/// inconclusive; 3 when every request case failed to reach the target; 101 when a case
-/// failed; 4 when none failed and some were inconclusive.
+/// 130 or 143 when a signal interrupted the run; 2 when every case lacked a setting (it
+/// tested nothing); else 0 when nothing failed or was inconclusive; 3 when every request
+/// case failed to reach the target; 101 when a case failed; 4 when none failed and some
+/// were inconclusive.
 fn exit_code(run: &Run) -> ExitCode {
     let mut requests = run
         .results
@@ -296,6 +302,8 @@ fn exit_code(run: &Run) -> ExitCode {
         .peekable();
     if let Some(signal) = run.interrupted {
         ExitCode::from(signal.exit_code())
+    } else if run.tested_nothing() {
+        ExitCode::from(EXIT_BAD_INPUT)
     } else if !run.failed() && (run.counts().inconclusive > 0 || run.unproven()) {
         ExitCode::from(EXIT_INCONCLUSIVE)
     } else if !run.failed() {

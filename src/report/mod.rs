@@ -153,6 +153,17 @@ impl Run {
                 .any(Exchange::token_accepted)
     }
 
+    /// Whether it tested nothing: it ran to its end, and every case it selected lacked a
+    /// setting (was ignored).
+    pub fn tested_nothing(&self) -> bool {
+        self.interrupted.is_none()
+            && !self.results.is_empty()
+            && self
+                .results
+                .iter()
+                .all(|r| matches!(r.outcome, Outcome::Ignored(_)))
+    }
+
     /// The variables the target lacked, with how many cases each kept from running.
     pub fn missing(&self) -> BTreeMap<Variable, usize> {
         let mut missing = BTreeMap::new();

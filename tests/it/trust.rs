@@ -255,6 +255,23 @@ async fn without_the_forbidden_token_the_summary_says_what_did_not_run_and_how_t
     ));
 }
 
+/// A run whose every selected case lacked a setting tested nothing: exit 2, not 0, with the
+/// note that says what to give.
+#[tokio::test]
+async fn a_run_whose_every_case_was_ignored_is_exit_2() {
+    let server = stub(common::faithful).await;
+    let mut env = live_settings();
+    env.retain(|(name, _)| *name != "SMS_FORBIDDEN_TOKEN");
+    let output = run_data(&["--base-url", &server.uri(), "auth/forbidden-token"], &env).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    output.assert_shows("0 passed; 0 failed; 1 ignored");
+    output.assert_shows(
+        "note: 1 case did not run: set SMS_FORBIDDEN_TOKEN or --forbidden-token-file",
+    );
+    output.assert_shows("note: nothing was tested: every selected case lacked a setting (exit 2)");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
 /// An independent reading of one undocumented point: of two `X-Auth-Token` headers, the
 /// first one wins. Everything documented is answered as the page and the gateway facts say.
 fn first_token_wins(request: &Request, answer: MockAnswer) -> MockAnswer {
