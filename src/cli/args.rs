@@ -19,7 +19,8 @@ Secrets never come from a flag value: SMS_TOKEN, SMS_FORBIDDEN_TOKEN, SMS_IAM_PA
 SMS_IAM_FORBIDDEN_PASSWORD (or the --*-file flags).
 
 Exit codes: 0 every case passed or was ignored; 101 a case failed; 2 bad arguments or files,
-or IAM gave no token (nothing was sent), or a report could not be written; 3 the target could not be reached at all;
+or IAM gave no token (nothing was sent), or a report could not be written, or every case was
+ignored (nothing was tested); 3 the target could not be reached at all;
 4 no case failed, and some were still throttled after their retries (inconclusive);
 130 / 143 interrupted by SIGINT / SIGTERM (the outcomes so far are printed and reported);
 141 the reader of the output went away.

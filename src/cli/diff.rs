@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::args::DiffArgs;
-use super::error::{EXIT_UNREACHABLE, Error};
+use super::error::{EXIT_BAD_INPUT, EXIT_UNREACHABLE, Error};
 use super::run::{LIVE_CONCURRENCY, client, politeness};
 use super::{load_suite, output, run, runtime, settings, target, write_report};
 use crate::case::{Case, CaseKind};
@@ -97,8 +97,17 @@ pub(super) fn diff(
             gone.join(" and ")
         ))?;
     }
+    // Every case lacked a setting on one side or the other: nothing was compared either.
+    let ignored = gone.is_empty() && comparisons.is_empty();
+    if ignored {
+        output::eprint(
+            "error: no selected case ran on both sides (see the ignored cases): nothing was compared\n",
+        )?;
+    }
     Ok(if !gone.is_empty() {
         ExitCode::from(EXIT_UNREACHABLE)
+    } else if ignored {
+        ExitCode::from(EXIT_BAD_INPUT)
     } else if comparisons.iter().all(diff::Comparison::agrees) {
         ExitCode::SUCCESS
     } else {

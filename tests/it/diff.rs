@@ -160,6 +160,32 @@ async fn an_unfaithful_variant_differs_where_it_breaks() {
     );
 }
 
+/// A selection whose every case lacks a setting on the live side compares nothing: exit 2,
+/// not "0 cases compared" and 0.
+#[tokio::test]
+async fn a_diff_that_compares_nothing_is_exit_2() {
+    let server = common::stub(common::faithful).await;
+    let cases = common::data_cases();
+    let mut env = builtin_env();
+    env.retain(|(name, _)| *name != "SMS_FORBIDDEN_TOKEN");
+    let uri = server.uri();
+    let args = [
+        "diff",
+        "--cases",
+        cases.to_str().unwrap(),
+        "--base-url",
+        &uri,
+        "auth/forbidden-token",
+    ];
+    let output = run(&args, &env).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output.stderr.contains("nothing was compared"),
+        "{}",
+        output.stderr
+    );
+}
+
 #[tokio::test]
 async fn diff_needs_a_live_endpoint() {
     let output = run(&["diff", "--cases", "cases"], &[]).await;
