@@ -146,6 +146,16 @@ async fn a_filter_that_selects_nothing_is_an_error() {
         "{}",
         skipped.stderr
     );
+    // No case is marked ignored: `--ignored` would run none.
+    let ignored = run_data(&["--ignored"], &[]).await;
+    assert_eq!(ignored.code, 2, "{}", ignored.all());
+    assert!(
+        ignored
+            .stderr
+            .contains("--ignored selects the cases marked ignored, and no case is"),
+        "{}",
+        ignored.stderr
+    );
     // A mock's missing token is the fixture's to give, not a setting's.
     let fixture = tempfile::NamedTempFile::new().unwrap();
     let task = &mock::Fixture::builtin().tasks[0];
