@@ -342,7 +342,9 @@ impl Proxy {
         self.broke(sent, status, &headers, problems, passed_on)
     }
 
-    /// Passes on an answer over a limit, unread and unchecked, and notes it.
+    /// Passes on an answer over a limit, unread and unchecked, and notes it (unless it is
+    /// one the proxy does not check, IAM's). What was read of it first teaches the masking
+    /// its passphrases: its own head, or a later answer, may quote them.
     fn unchecked(&self, sent: &Sent, over: Over, why: TransportError) -> Response<ProxyBody> {
         let Over {
             status,
@@ -350,7 +352,13 @@ impl Proxy {
             read,
             rest,
         } = over;
+        self.redactor
+            .learn_passphrases_in_text(&String::from_utf8_lossy(&read));
         let passed_on = passed_on(status, &headers, body::streamed(read, rest));
+        if !sent.checked {
+            self.seen().unchecked += 1;
+            return passed_on;
+        }
         self.broke(
             sent,
             status,

@@ -356,6 +356,84 @@ async fn an_answer_over_the_caps_is_passed_on_unchecked_and_noted_or_502_under_f
     fail_fast.stop().await;
 }
 
+/// A JSON answer over a 1,024-byte body cap, chunked (so the proxy reads up to the cap before
+/// it knows), whose passphrase comes in its first bytes and again in its `X-Request-Id`,
+/// which the violation's line names.
+async fn passphrase_over_the_cap(mut stream: tokio::net::TcpStream) {
+    request_head(&mut stream).await;
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: {PASSPHRASE}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let first = format!(r#"{{"task_id":"x","passphrase":"{PASSPHRASE}","pad":""#);
+    let pad = " ".repeat(4096);
+    for chunk in [first.as_str(), pad.as_str(), "\"}"] {
+        let framed = format!("{:x}\r\n{chunk}\r\n", chunk.len());
+        let _ = stream.write_all(framed.as_bytes()).await;
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+}
+
+/// What was read of an answer over the body cap teaches the masking its passphrases: the
+/// answer is passed on unread, but its line and the report name it masked.
+#[tokio::test]
+async fn a_passphrase_in_an_answer_over_the_body_cap_is_masked() {
+    let upstream = raw_server(passphrase_over_the_cap).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("proxy.json");
+    let flags = [
+        "--max-body",
+        "1024",
+        "--report-json",
+        report.to_str().unwrap(),
+    ];
+    let proxy = start_proxy(&upstream, &flags).await;
+    let (status, _, _) = get_through(&proxy).await;
+    assert_eq!(status, 200);
+    let (code, stderr) = proxy.stop().await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(logged(&stderr).len(), 1, "{stderr}");
+    let named = vec![
+        ("stderr", stderr),
+        ("report", std::fs::read_to_string(&report).unwrap()),
+    ];
+    let leaks = common::leaks(&named, &[PASSPHRASE]);
+    assert!(leaks.is_empty(), "{leaks:#?}\n{named:#?}");
+}
+
+/// IAM's token call is not this contract's: its answer goes through unchecked even over a
+/// cap, neither noted nor failed (nor a 502 under `--fail-fast`).
+#[tokio::test]
+async fn iams_answer_over_a_cap_is_passed_on_unchecked() {
+    let huge = raw_server(hostile::huge_body).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("proxy.json");
+    let flags = [
+        "--max-body",
+        "1024",
+        "--timeout",
+        "60s",
+        "--fail-fast",
+        "--report-json",
+        report.to_str().unwrap(),
+    ];
+    let proxy = start_proxy(&huge, &flags).await;
+    let answer = common::http_client()
+        .post(format!("{}/v3/auth/tokens", proxy.url()))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.bytes().await.unwrap().len(), 64 << 20);
+    let (code, stderr) = proxy.stop().await;
+    assert!(logged(&stderr).is_empty(), "{stderr}");
+    let report = common::checked_against(&report, "proxy.schema.json");
+    assert_eq!(report["summary"]["unchecked"], 1, "{report:#}");
+    assert_eq!(report["summary"]["checked"], 0, "{report:#}");
+    assert_ne!(code, Some(1), "{stderr}");
+}
+
 /// A token with `.`, `/`, `+`, `~` and a space: each encoder writes it differently.
 const TOKEN: &str = "tok.en/with+plus~and space-0123456789";
 /// A passphrase with characters every encoder treats differently.
