@@ -39,7 +39,8 @@ be reached, times out or drops the connection gets the client a 502 in the gatew
 Exit codes (after SIGINT or SIGTERM, once the exchanges in flight have ended): 0 no violation
 and no upstream failure; 1 a violation or an upstream failure was seen, or an exchange was cut
 unanswered at the shutdown deadline; 2 bad arguments, or
-the report could not be written; 130 / 143 a second SIGINT / SIGTERM quit at once.";
+the report could not be written; 4 no answer was checked (nothing but IAM's, or nothing at
+all, came through); 130 / 143 a second SIGINT / SIGTERM quit at once.";
 
 /// The longest `--timeout`: a day.
 pub(super) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);

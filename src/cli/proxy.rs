@@ -1,14 +1,14 @@
 //! `sms-conformance proxy`: the upstream checked, in front of a team's own application, until
 //! SIGINT or SIGTERM; then the report and the exit code (0 clean, 1 a violation or an upstream
-//! failure was seen, 2 bad arguments or a report not written, 130 / 143 quit at once by a
-//! second signal).
+//! failure was seen, 2 bad arguments or a report not written, 4 no answer was checked, 130 /
+//! 143 quit at once by a second signal).
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::args::ProxyArgs;
-use super::error::{EXIT_VIOLATION, Error};
+use super::error::{EXIT_INCONCLUSIVE, EXIT_VIOLATION, Error};
 use super::{run, settings, target, write_report};
 use crate::contract::Contract;
 use crate::proxy::{self, Note, Settings, Words};
@@ -66,9 +66,19 @@ pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCo
         let json = report::proxy::render(&upstream, args.fail_fast, &finished, &renderer);
         write_report(path, &json)?;
     }
+    // A proxy no checked answer went through saw nothing wrong because it saw nothing: an
+    // application still pointed at the endpoint itself would pass.
+    let nothing_checked = seen.checked == 0;
+    if nothing_checked && !seen.failed() && cut == 0 {
+        eprintln!(
+            "sms-conformance proxy: no answer was checked (exit 4): is the application pointed at http://{}?",
+            finished.listened
+        );
+    }
     Ok(match finished.stopped.second {
         Some(second) => ExitCode::from(second.exit_code()),
         None if seen.failed() || cut > 0 => ExitCode::from(EXIT_VIOLATION),
+        None if nothing_checked => ExitCode::from(EXIT_INCONCLUSIVE),
         None => ExitCode::SUCCESS,
     })
 }

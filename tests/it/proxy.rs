@@ -431,7 +431,24 @@ async fn iams_answer_over_a_cap_is_passed_on_unchecked() {
     let report = common::checked_against(&report, "proxy.schema.json");
     assert_eq!(report["summary"]["unchecked"], 1, "{report:#}");
     assert_eq!(report["summary"]["checked"], 0, "{report:#}");
-    assert_ne!(code, Some(1), "{stderr}");
+    assert_eq!(code, Some(4), "{stderr}");
+}
+
+/// A proxy no checked answer went through saw nothing wrong because it saw nothing: exit 4,
+/// with the address the application should have been pointed at.
+#[tokio::test]
+async fn a_proxy_that_checked_nothing_is_exit_4() {
+    let upstream = stub(faithful).await;
+    let proxy = start_proxy(&upstream.uri(), &[]).await;
+    let address = proxy.url();
+    let (code, stderr) = proxy.stop().await;
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "no answer was checked (exit 4): is the application pointed at {address}?"
+        )),
+        "{stderr}"
+    );
 }
 
 /// A token with `.`, `/`, `+`, `~` and a space: each encoder writes it differently.
