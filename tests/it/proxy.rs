@@ -353,7 +353,8 @@ async fn an_answer_over_the_caps_is_passed_on_unchecked_and_noted_or_502_under_f
     let body: Json = serde_json::from_slice(&body).unwrap();
     let message = body["error_msg"].as_str().unwrap();
     assert!(message.contains("larger than the cap"), "{message}");
-    fail_fast.stop().await;
+    let (code, stderr) = fail_fast.stop().await;
+    assert_eq!(code, Some(1), "{stderr}");
 }
 
 /// A JSON answer over a 1,024-byte body cap, chunked (so the proxy reads up to the cap before
