@@ -18,6 +18,7 @@
 //! A run masks its output only after every case has run, so a passphrase learned from one
 //! answer is masked in the output of every case, whatever the order they ran in.
 
+use std::collections::HashSet;
 use std::sync::RwLock;
 
 use base64::Engine;
@@ -77,6 +78,8 @@ const FORM_VALUE_END: &[char] = &['&', ';', '#', '"', '\'', ',', ' ', '\t', '\r'
 /// Every form of every known secret.
 #[derive(Debug, Default)]
 struct Forms {
+    /// The secrets learned, as given: the proxy learns the same token on every request.
+    learned: HashSet<String>,
     /// Forms of [`MIN_ANYWHERE`] characters or more, longest first: masked anywhere.
     anywhere: Vec<String>,
     /// Shorter forms: masked only as whole values.
@@ -102,13 +105,23 @@ impl Redactor {
 
     /// Adds a secret and its derived forms.
     pub fn learn(&self, secret: &str) {
-        if secret.is_empty() {
+        // A known secret costs a read lock, not the write lock every redaction waits on.
+        let known = self
+            .forms
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .learned
+            .contains(secret);
+        if secret.is_empty() || known {
             return;
         }
         let mut forms = self
             .forms
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !forms.learned.insert(secret.to_owned()) {
+            return;
+        }
         for form in derived_forms(secret) {
             let list = if form.chars().count() >= MIN_ANYWHERE {
                 &mut forms.anywhere
