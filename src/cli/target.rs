@@ -228,7 +228,9 @@ fn from_iam(
 
 /// A secret from `file` (surrounding white space trimmed) or else the environment.
 fn read_secret(file: Option<&Path>, env: &str) -> Result<Option<String>, Error> {
-    // A blank secret is a mistake, not "none": it would leave the cases that need it ignored.
+    // An empty variable is an unset one (an undefined CI secret gives one; the cases that
+    // need it are ignored and a note says so). An empty file, or white space alone, is a
+    // mistake, not "none".
     match file {
         Some(file) => {
             let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
