@@ -36,18 +36,20 @@ impl Reports {
     /// Checks that every report can be written, before anything is sent: a folder that does
     /// not exist or cannot be written to is found now, not after the last case.
     pub fn check(&self) -> Result<(), Error> {
-        let asked = [
+        // Two reports written to one file: the last would replace the first without a word.
+        // Compared as the files they are (`./r.json` is `r.json`), GitHub's step summary too.
+        let asked: Vec<(&str, &PathBuf, PathBuf)> = [
             ("--junit", &self.junit),
             ("--report-json", &self.json),
             ("--summary-md", &self.markdown),
-        ];
-        // Two reports written to one file: the last would replace the first without a word.
-        for (index, (flag, path)) in asked.iter().enumerate() {
-            let Some(path) = path else { continue };
-            if let Some((other, _)) = asked[index + 1..]
-                .iter()
-                .find(|(_, other)| other.as_ref() == Some(path))
-            {
+            (GITHUB_STEP_SUMMARY, &self.step_summary),
+        ]
+        .into_iter()
+        .filter_map(|(flag, path)| Some((flag, path.as_ref()?)))
+        .map(|(flag, path)| (flag, path, the_file(path)))
+        .collect();
+        for (index, (flag, path, file)) in asked.iter().enumerate() {
+            if let Some((other, _, _)) = asked[index + 1..].iter().find(|(_, _, f)| f == file) {
                 return Err(Error::Usage(format!(
                     "{flag} and {other} name the same file, {}: give each report its own",
                     path.display()
@@ -99,6 +101,18 @@ impl Reports {
             append(path, markdown.as_bytes()).map_err(failed(path))?;
         }
         Ok(())
+    }
+}
+
+/// The file `path` names, as one path: its folder resolved (`.`, `..`, links) when it
+/// exists, the path made absolute when it does not (the writability check says so then).
+fn the_file(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(folder), Some(name)) => folder
+            .canonicalize()
+            .map_or_else(|_| absolute.clone(), |folder| folder.join(name)),
+        _ => absolute,
     }
 }
 

@@ -127,6 +127,29 @@ async fn an_empty_task_id_or_one_file_for_two_reports_is_refused() {
         "{}",
         output.stderr
     );
+    // The same file written another way, and GitHub's step summary, are caught too.
+    let dotted = dir.path().join(".").join("report");
+    let dotted = dotted.to_str().unwrap();
+    let output = run_data(&["--junit", file, "--summary-md", dotted], &[]).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output
+            .stderr
+            .contains("--junit and --summary-md name the same file"),
+        "{}",
+        output.stderr
+    );
+    let summary = [("GITHUB_STEP_SUMMARY", file.to_owned())];
+    let output = run_data(&["--report-json", file], &summary).await;
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output
+            .stderr
+            .contains("--report-json and GITHUB_STEP_SUMMARY name the same file"),
+        "{}",
+        output.stderr
+    );
+    assert!(!std::path::Path::new(file).exists());
     assert_eq!(server.received_requests().await.unwrap().len(), 0);
 }
 
