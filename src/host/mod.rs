@@ -43,7 +43,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 pub use signals::Signals;
-pub use standalone::{Stopped, limits_banner, seconds, standalone};
+pub use standalone::{Bound, Stopped, seconds, standalone};
 
 use timeouts::{HeadArrived, Timeouts};
 

@@ -3,12 +3,13 @@
 //! (drain within a deadline; a second signal quits at once).
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use super::{Handler, Host, Limits, MAX_HEADER_TIMEOUT};
+use super::{Handler, Host, Limits, MAX_HEADER_TIMEOUT, Signals, listen};
 use crate::vocab::Signal;
 
 #[cfg(unix)]
@@ -28,8 +29,30 @@ pub struct Stopped {
     pub cut: usize,
 }
 
-/// Runs `serve` with `limits` on a runtime of its own, as the command `sms-conformance NAME`,
-/// and then cuts whatever is still open.
+/// A command's host, bound to its address and watching for signals: what [`standalone`]
+/// hands its `serve`, which prints its banner and then [`serve`](Bound::serve)s.
+pub struct Bound {
+    name: &'static str,
+    limits: Limits,
+    listener: TcpListener,
+    signals: Signals,
+    /// The address it listens on (with the port chosen when port 0 was asked).
+    pub addr: SocketAddr,
+}
+
+impl Bound {
+    /// Prints the banner's lines that state the limits, and serves `handler` until signalled
+    /// (see [`Host::until_signalled`]).
+    pub async fn serve<H: Handler>(mut self, handler: H) -> Stopped {
+        println!("{}", limits_banner(&self.limits));
+        Host::new(self.name, handler, self.limits)
+            .until_signalled(self.listener, &mut self.signals)
+            .await
+    }
+}
+
+/// Binds `addr` and runs `serve` on a runtime of its own, as the command
+/// `sms-conformance NAME`, and then cuts whatever is still open.
 ///
 /// Before it starts: the header timeout must be at most [`MAX_HEADER_TIMEOUT`]; when the
 /// descriptor limit (`ulimit -n`) cannot be raised to fit [`Limits::max_connections`]
@@ -39,12 +62,14 @@ pub struct Stopped {
 /// # Errors
 ///
 /// The header timeout is too long, the descriptor limit leaves no room for a connection, the
-/// runtime cannot start, or `serve` fails.
+/// runtime cannot start, the signal handlers cannot be set up, `addr` cannot be bound, or
+/// `serve` fails.
 pub fn standalone<T, F>(
-    name: &str,
+    name: &'static str,
+    addr: SocketAddr,
     limits: Limits,
     descriptors_each: usize,
-    serve: impl FnOnce(Limits) -> F,
+    serve: impl FnOnce(Bound) -> F,
 ) -> Result<T, String>
 where
     F: Future<Output = Result<T, String>>,
@@ -67,14 +92,29 @@ where
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let outcome = runtime.block_on(serve(limits));
+    let outcome = runtime.block_on(async {
+        // Before the banner, so that a signal sent as soon as it shows is ours to handle.
+        let signals = Signals::new().map_err(|e| format!("cannot watch for signals: {e}"))?;
+        let listener = listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        serve(Bound {
+            name,
+            limits,
+            listener,
+            signals,
+            addr,
+        })
+        .await
+    });
     // Whatever is still open past the deadline is cut here.
     runtime.shutdown_background();
     outcome
 }
 
 /// The lines of a banner that state `limits`.
-pub fn limits_banner(limits: &Limits) -> String {
+fn limits_banner(limits: &Limits) -> String {
     format!(
         "  at most {} connections at once; a request head must arrive within {}; a connection idle for {} is closed\n  Ctrl-C or SIGTERM stops it (requests in flight get {}; a second signal quits at once).",
         limits.max_connections,

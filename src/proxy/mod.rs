@@ -36,7 +36,7 @@ use hyper::body::{Body as _, Bytes, Incoming};
 use hyper::{Request, Response};
 
 use crate::contract::Contract;
-use crate::host::{self, Handler, Host, Limits, Signals, Stopped, listen};
+use crate::host::{self, Handler, Limits, Stopped};
 use crate::http::{Answer, Capped, HEADER_CAP, HttpClient, Over, TransportError};
 use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id, server};
 use crate::redact::Redactor;
@@ -169,14 +169,9 @@ pub fn serve(
     redactor: Arc<Redactor>,
     words: Arc<dyn Words>,
 ) -> Result<Finished, String> {
-    host::standalone(NAME, settings.limits.clone(), 2, |limits| async move {
-        // Before the banner, so that a signal sent as soon as it shows is ours to handle.
-        let mut signals = Signals::new().map_err(|e| format!("cannot watch for signals: {e}"))?;
-        let addr = settings.listen;
-        let listener = listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        let listened = listener
-            .local_addr()
-            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let (listen, limits) = (settings.listen, settings.limits.clone());
+    host::standalone(NAME, listen, limits, 2, |bound| async move {
+        let listened = bound.addr;
         println!("sms-conformance proxy listening on http://{listened}");
         println!(
             "  forwarding to {} (timeout {}, bodies checked up to {} bytes); every answer checked against the contract{}",
@@ -189,7 +184,6 @@ pub fn serve(
                 ""
             }
         );
-        println!("{}", host::limits_banner(&limits));
         let started = Utc::now();
         let clock = Instant::now();
         let proxy = Arc::new(Proxy {
@@ -201,9 +195,7 @@ pub fn serve(
             words,
             seen: Mutex::default(),
         });
-        let stopped = Host::new(NAME, Forward(Arc::clone(&proxy)), limits)
-            .until_signalled(listener, &mut signals)
-            .await;
+        let stopped = bound.serve(Forward(Arc::clone(&proxy))).await;
         let seen = proxy.seen().clone();
         Ok(Finished {
             stopped,

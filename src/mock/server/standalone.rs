@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::{Limits, MockService, NAME};
-use crate::host::{self, Host, Signals, listen};
+use crate::host::{self, Bound};
 use crate::mock::Fixture;
 
 /// Serves the mock on `listen` until SIGINT or SIGTERM (Ctrl-C elsewhere than Unix), printing
@@ -27,22 +27,13 @@ pub fn standalone(
     fixture: Fixture,
     limits: Limits,
 ) -> Result<ExitCode, String> {
-    host::standalone(NAME, limits, 1, |limits| {
-        serve_until_signalled(listen, fixture, limits)
+    host::standalone(NAME, listen, limits, 1, |bound| {
+        serve_until_signalled(bound, fixture)
     })
 }
 
-async fn serve_until_signalled(
-    addr: SocketAddr,
-    fixture: Fixture,
-    limits: Limits,
-) -> Result<ExitCode, String> {
-    // Before the banner, so that a signal sent as soon as it shows is ours to handle.
-    let mut signals = Signals::new().map_err(|e| format!("cannot watch for signals: {e}"))?;
-    let listener = listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+async fn serve_until_signalled(bound: Bound, fixture: Fixture) -> Result<ExitCode, String> {
+    let addr = bound.addr;
     println!("sms-conformance mock listening on http://{addr}");
     println!("  GET http://{addr}/v3/tasks/{{task_id}}/passphrase");
     println!(
@@ -61,11 +52,8 @@ async fn serve_until_signalled(
             users.join(", ")
         );
     }
-    println!("{}", host::limits_banner(&limits));
     let fixture = Arc::new(fixture);
-    let stopped = Host::new(NAME, MockService { fixture }, limits)
-        .until_signalled(listener, &mut signals)
-        .await;
+    let stopped = bound.serve(MockService { fixture }).await;
     Ok(stopped.second.map_or(ExitCode::SUCCESS, |second| {
         ExitCode::from(second.exit_code())
     }))
