@@ -37,41 +37,26 @@ pub struct Answer {
 
 /// An answer whose head has come; its body is still to be read.
 #[derive(Debug)]
-pub struct Opened {
-    /// The status code.
-    pub status: u16,
-    /// The headers.
-    pub headers: http::HeaderMap,
+struct Opened {
+    status: u16,
+    headers: http::HeaderMap,
     /// How many bytes the headers take (name, value, `: ` and the line end of each), to
     /// hold against [`HEADER_CAP`].
-    pub header_bytes: usize,
+    header_bytes: usize,
     response: reqwest::Response,
 }
 
-impl Opened {
-    /// The answer as one over a limit, nothing of its body read: for a head over
-    /// [`HEADER_CAP`], passed on unread.
-    pub fn unread(self) -> Over {
-        Over {
-            status: self.status,
-            headers: self.headers,
-            read: Vec::new(),
-            rest: self.response,
-        }
-    }
-}
-
-/// An answer's body, read up to the cap.
+/// An answer, read up to the caps.
 #[derive(Debug)]
 pub enum Capped {
-    /// The whole answer: its body is within the cap.
+    /// The whole answer: its head and body are within the caps.
     Whole(Answer),
-    /// Its body is larger than the cap.
+    /// Its head or its body is larger than its cap.
     Over(Over),
 }
 
-/// An answer whose body is larger than the cap: what was read of it (at most the cap and a
-/// chunk), and the rest, unread.
+/// An answer over a cap: what was read of its body (nothing when the head was over its cap;
+/// else at most the body cap and a chunk), and the rest, unread.
 #[derive(Debug)]
 pub struct Over {
     /// The status code.
@@ -82,6 +67,8 @@ pub struct Over {
     pub read: Vec<u8>,
     /// The rest of the answer, whose body goes on from there.
     pub rest: reqwest::Response,
+    /// Which cap it is over.
+    pub why: TransportError,
 }
 
 impl Answer {
@@ -256,19 +243,9 @@ impl HttpClient {
         self.send_with_body(request, None).await
     }
 
-    /// Sends `request` with `body`, and reads the answer, all within the timeout.
+    /// Sends `request` with `body`, and reads the whole answer, within the timeout; an answer
+    /// over a cap is an error.
     pub async fn send_with_body(
-        &self,
-        request: &PreparedRequest,
-        body: Option<Vec<u8>>,
-    ) -> Result<Answer, TransportError> {
-        match tokio::time::timeout(self.timeout, self.exchange(request, body)).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportError::Timeout(self.timeout)),
-        }
-    }
-
-    async fn exchange(
         &self,
         request: &PreparedRequest,
         body: Option<Vec<u8>>,
@@ -285,23 +262,46 @@ impl HttpClient {
             })?;
             headers.append(header, value);
         }
-        let opened = self
-            .open(&request.method, &request.url, headers, body.map(Into::into))
+        let fetched = self
+            .fetch(&request.method, &request.url, headers, body.map(Into::into))
             .await?;
-        if opened.header_bytes > HEADER_CAP {
-            return Err(TransportError::HeadersTooLarge(opened.header_bytes));
-        }
-        match self.read_capped(opened).await? {
+        match fetched {
             Capped::Whole(answer) => Ok(answer),
-            Capped::Over(_) => Err(TransportError::BodyTooLarge { cap: self.body_cap }),
+            Capped::Over(over) => Err(over.why),
         }
     }
 
     /// Sends `method` to `url` with `headers` (after the client's own: its user agent) and
-    /// `body`, and waits for the answer's head; the body is left to
-    /// [`read_capped`](Self::read_capped). The whole exchange, body included, must end within
-    /// the timeout: the caller bounds this wait, the body's reads fail past it.
-    pub async fn open(
+    /// `body`, and reads the answer up to the caps, within the timeout: the whole answer, or
+    /// one over a cap with the rest of it unread.
+    pub async fn fetch(
+        &self,
+        method: &http::Method,
+        url: &str,
+        headers: http::HeaderMap,
+        body: Option<reqwest::Body>,
+    ) -> Result<Capped, TransportError> {
+        let fetching = async {
+            let opened = self.open(method, url, headers, body).await?;
+            if opened.header_bytes > HEADER_CAP {
+                return Ok(Capped::Over(Over {
+                    status: opened.status,
+                    headers: opened.headers,
+                    read: Vec::new(),
+                    rest: opened.response,
+                    why: TransportError::HeadersTooLarge(opened.header_bytes),
+                }));
+            }
+            self.read_capped(opened).await
+        };
+        tokio::time::timeout(self.timeout, fetching)
+            .await
+            .unwrap_or(Err(TransportError::Timeout(self.timeout)))
+    }
+
+    /// Sends the request and waits for the answer's head; the body is left to
+    /// [`read_capped`](Self::read_capped).
+    async fn open(
         &self,
         method: &http::Method,
         url: &str,
@@ -335,7 +335,7 @@ impl HttpClient {
 
     /// Reads the body of `opened` up to the cap: the whole answer, or, past the cap (by its
     /// `Content-Length` or by what came), what was read and the rest unread.
-    pub async fn read_capped(&self, opened: Opened) -> Result<Capped, TransportError> {
+    async fn read_capped(&self, opened: Opened) -> Result<Capped, TransportError> {
         let Opened {
             status,
             headers,
@@ -362,6 +362,7 @@ impl HttpClient {
             headers,
             read: body,
             rest: response,
+            why: TransportError::BodyTooLarge { cap: self.body_cap },
         }))
     }
 

@@ -37,7 +37,7 @@ use hyper::{Request, Response};
 
 use crate::contract::Contract;
 use crate::host::{self, Handler, Limits, Stopped};
-use crate::http::{Answer, Capped, HEADER_CAP, HttpClient, Over, TransportError};
+use crate::http::{Answer, Capped, HttpClient, Over, TransportError};
 use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id, server};
 use crate::redact::Redactor;
 use crate::runner::{Problem, TOKEN_HEADER, check_contract};
@@ -275,29 +275,20 @@ impl Proxy {
         self.seen().exchanges += 1;
         let url = format!("{}{}", self.upstream, sent.target);
         let body = (!body.is_end_stream()).then(|| reqwest::Body::wrap(body));
-        let exchange = async {
-            let opened = self
-                .client
-                .open(&sent.method, &url, end_to_end(&parts.headers), body)
-                .await?;
-            self.learn_head(&opened.headers);
-            if opened.header_bytes > HEADER_CAP {
-                let problem = TransportError::HeadersTooLarge(opened.header_bytes);
-                return Ok((Capped::Over(opened.unread()), problem));
-            }
-            let problem = TransportError::BodyTooLarge {
-                cap: self.client.body_cap(),
-            };
-            Ok((self.client.read_capped(opened).await?, problem))
-        };
-        let timeout = self.client.timeout();
-        let outcome = tokio::time::timeout(timeout, exchange)
-            .await
-            .unwrap_or(Err(TransportError::Timeout(timeout)));
-        let response = match outcome {
+        let fetched = self
+            .client
+            .fetch(&sent.method, &url, end_to_end(&parts.headers), body)
+            .await;
+        let response = match fetched {
             Err(error) => self.upstream_failed(&sent, error),
-            Ok((Capped::Whole(answer), _)) => self.judge(&sent, answer),
-            Ok((Capped::Over(over), why)) => self.unchecked(&sent, over, why),
+            Ok(Capped::Whole(answer)) => {
+                self.learn_head(&answer.headers);
+                self.judge(&sent, answer)
+            }
+            Ok(Capped::Over(over)) => {
+                self.learn_head(&over.headers);
+                self.unchecked(&sent, over)
+            }
         };
         self.seen().answered += 1;
         response
@@ -337,12 +328,13 @@ impl Proxy {
     /// Passes on an answer over a limit, unread and unchecked, and notes it (unless it is
     /// one the proxy does not check, IAM's). What was read of it first teaches the masking
     /// its passphrases: its own head, or a later answer, may quote them.
-    fn unchecked(&self, sent: &Sent, over: Over, why: TransportError) -> Response<ProxyBody> {
+    fn unchecked(&self, sent: &Sent, over: Over) -> Response<ProxyBody> {
         let Over {
             status,
             headers,
             read,
             rest,
+            why,
         } = over;
         self.redactor
             .learn_passphrases_in_text(&String::from_utf8_lossy(&read));
