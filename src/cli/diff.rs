@@ -12,7 +12,7 @@ use crate::case::{Case, CaseKind};
 use crate::diff::{self, Mock};
 use crate::redact::Redactor;
 use crate::report::{self, Renderer};
-use crate::runner::{CaseResult, Runner, Target};
+use crate::runner::{CaseResult, Runner, Target, none_reached};
 
 /// Compares the mock and the live endpoint `args` name; 0 when they agree, 1 when they
 /// differ.
@@ -82,13 +82,9 @@ pub(super) fn diff(
         )?;
     }
     // Either side unreachable on every request: nothing was compared.
-    let unreachable = |results: &[CaseResult]| {
-        let sent: Vec<&CaseResult> = results.iter().filter(|r| r.exchange.is_some()).collect();
-        !sent.is_empty() && sent.iter().all(|r| r.unreachable())
-    };
     let gone: Vec<&str> = [(&a, "A (the mock)"), (&b, "B (the live endpoint)")]
         .into_iter()
-        .filter(|(results, _)| unreachable(results))
+        .filter(|(results, _)| none_reached(results))
         .map(|(_, side)| side)
         .collect();
     if !gone.is_empty() {

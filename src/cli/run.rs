@@ -16,7 +16,7 @@ use crate::case::CaseKind;
 use crate::http::HttpClient;
 use crate::redact::Redactor;
 use crate::report::{self, Format, Renderer, Run};
-use crate::runner::{CaseResult, Outcome, Politeness, Runner, Stop, TargetKind};
+use crate::runner::{CaseResult, Outcome, Politeness, Runner, Stop, TargetKind, none_reached};
 
 /// How many cases run at once against the embedded mock when `--test-threads` does not say.
 const EMBEDDED_CONCURRENCY: usize = 8;
@@ -295,11 +295,6 @@ fn notes(run: &Run) -> Vec<String> {
 /// case failed to reach the target; 101 when a case failed; 4 when none failed and some
 /// were inconclusive.
 fn exit_code(run: &Run) -> ExitCode {
-    let mut requests = run
-        .results
-        .iter()
-        .filter(|r| r.exchange.is_some())
-        .peekable();
     if let Some(signal) = run.interrupted {
         ExitCode::from(signal.exit_code())
     } else if run.tested_nothing() {
@@ -308,7 +303,7 @@ fn exit_code(run: &Run) -> ExitCode {
         ExitCode::from(EXIT_INCONCLUSIVE)
     } else if !run.failed() {
         ExitCode::SUCCESS
-    } else if requests.peek().is_some() && requests.all(CaseResult::unreachable) {
+    } else if none_reached(&run.results) {
         ExitCode::from(EXIT_UNREACHABLE)
     } else {
         ExitCode::from(EXIT_FAILED)

@@ -14,7 +14,7 @@ use crate::proxy::Note;
 use crate::redact::{self, Redactor};
 use crate::runner::{
     Attempt, CaseResult, Check, Exchange, GaveUp, Mismatch, Outcome, Problem, TOKEN_HEADER,
-    Throttled, Verdict,
+    Throttled, Verdict, none_reached,
 };
 use crate::vocab::{JsonPointer, Variable};
 
@@ -257,12 +257,10 @@ impl<'a> Renderer<'a> {
     /// The line said once when every request case failed to reach the target: why, and
     /// what to check; `None` when some answer came back.
     pub fn unreachable(&self, results: &[CaseResult], target: &str) -> Option<String> {
-        let mut requests = results.iter().filter(|r| r.exchange.is_some()).peekable();
-        requests.peek()?;
-        if !requests.clone().all(CaseResult::unreachable) {
+        if !none_reached(results) {
             return None;
         }
-        let why = requests.find_map(|r| {
+        let why = results.iter().find_map(|r| {
             r.problems().iter().find_map(|p| match p {
                 Problem::Transport(TransportError::Unreachable(why)) => Some(why.as_str()),
                 _ => None,

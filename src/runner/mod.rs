@@ -23,6 +23,7 @@ pub use polite::Politeness;
 pub use request::{TOKEN_HEADER, Target, TargetKind};
 pub use result::{
     Attempt, CaseResult, Check, Exchange, GaveUp, Mismatch, Outcome, Problem, Throttled, Verdict,
+    none_reached,
 };
 pub use run::Runner;
 pub use stop::Stop;

@@ -301,3 +301,9 @@ impl CaseResult {
             .any(|p| matches!(p, Problem::Transport(TransportError::Unreachable(_))))
     }
 }
+
+/// Whether `results` sent a request and none reached the target: nothing came back at all.
+pub fn none_reached(results: &[CaseResult]) -> bool {
+    let mut sent = results.iter().filter(|r| r.exchange.is_some()).peekable();
+    sent.peek().is_some() && sent.all(CaseResult::unreachable)
+}
