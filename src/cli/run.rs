@@ -299,7 +299,7 @@ fn exit_code(run: &Run) -> ExitCode {
         ExitCode::from(signal.exit_code())
     } else if run.tested_nothing() {
         ExitCode::from(EXIT_BAD_INPUT)
-    } else if !run.failed() && (run.counts().inconclusive > 0 || run.unproven()) {
+    } else if !run.failed() && run.inconclusive() {
         ExitCode::from(EXIT_INCONCLUSIVE)
     } else if !run.failed() {
         ExitCode::SUCCESS

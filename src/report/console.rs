@@ -227,7 +227,7 @@ fn verdict(run: &Run) -> (&'static str, Style) {
         ("interrupted", color(AnsiColor::Red))
     } else if run.failed() {
         ("FAILED", color(AnsiColor::Red))
-    } else if run.counts().inconclusive > 0 || run.unproven() {
+    } else if run.inconclusive() {
         ("inconclusive", color(AnsiColor::Yellow))
     } else {
         ("ok", color(AnsiColor::Green))

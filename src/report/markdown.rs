@@ -13,7 +13,7 @@ pub fn render(run: &Run, renderer: &Renderer) -> String {
         format!("interrupted by {}", signal.name())
     } else if run.failed() {
         "failed".to_owned()
-    } else if counts.inconclusive > 0 || run.unproven() {
+    } else if run.inconclusive() {
         "inconclusive".to_owned()
     } else {
         "passed".to_owned()

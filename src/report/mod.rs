@@ -139,6 +139,12 @@ impl Run {
             .collect()
     }
 
+    /// Whether it is inconclusive where nothing failed: a case was still throttled after its
+    /// retries, or its contradictions cannot be told from wrong settings.
+    pub fn inconclusive(&self) -> bool {
+        self.counts().inconclusive > 0 || self.unproven()
+    }
+
     /// Whether its contradictions cannot be told from wrong settings: some case was
     /// contradicted, the target is not the embedded mock (whose settings are its fixture's),
     /// and no answer of the run accepted the permitted token. A token the endpoint refuses,
