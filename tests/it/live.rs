@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::binary::{builtin_env, command, run_data};
+use common::child::signal;
 use common::{builtin_token, faithful, hostile};
 use serde_json::Value as Json;
 use sms_conformance::mock::MockAnswer;
@@ -319,21 +320,12 @@ async fn hanging_run(
     (child, json)
 }
 
-fn kill(child: &tokio::process::Child, signal: &str) {
-    let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args([signal, &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signal_stops_the_run_prints_the_outcomes_so_far_and_writes_the_reports() {
-    for (signal, name, code) in [("-INT", "SIGINT", 130), ("-TERM", "SIGTERM", 143)] {
+    for (sent, name, code) in [("INT", "SIGINT", 130), ("TERM", "SIGTERM", 143)] {
         let dir = tempfile::tempdir().unwrap();
         let (child, json) = hanging_run(dir.path(), "2s").await;
-        kill(&child, signal);
+        signal(&child, sent);
         let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
             .await
             .expect("the run ends within the timeout")
@@ -358,9 +350,9 @@ async fn a_signal_stops_the_run_prints_the_outcomes_so_far_and_writes_the_report
 async fn a_second_signal_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let (child, _) = hanging_run(dir.path(), "120s").await;
-    kill(&child, "-INT");
+    signal(&child, "INT");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    kill(&child, "-INT");
+    signal(&child, "INT");
     let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
         .await
         .expect("a second Ctrl-C does not wait for the 120 s timeout")

@@ -15,7 +15,6 @@ use rstest::rstest;
 use sms_conformance::mock::server::Limits;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::process::Command;
 use tokio::time::{sleep, timeout};
 
 #[tokio::test]
@@ -310,12 +309,7 @@ async fn after_a_signal_the_mock_refuses_new_connections_and_finishes_the_reques
 
 #[tokio::test]
 async fn the_help_shows_the_limits_the_embedded_mock_uses() {
-    let output = Command::new(env!("CARGO_BIN_EXE_sms-conformance"))
-        .args(["mock", "--help"])
-        .output()
-        .await
-        .unwrap();
-    let help = String::from_utf8(output.stdout).unwrap();
+    let help = common::binary::run(&["mock", "--help"], &[]).await.stdout;
     let limits = Limits::default();
     for (flag, default) in [
         ("--max-connections", limits.max_connections.to_string()),

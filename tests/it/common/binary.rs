@@ -38,12 +38,17 @@ impl Run {
 
 /// The binary with `args` and `env`, in the repository's root.
 pub fn command(args: &[&str], env: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sms-conformance"));
+    let mut command = Command::from(scrubbed(env!("CARGO_BIN_EXE_sms-conformance")));
+    command.args(args).kill_on_drop(true);
+    command.envs(env.iter().map(|(name, value)| (name, value)));
     command
-        .current_dir(super::root())
-        .args(args)
-        .kill_on_drop(true);
-    // Every setting the tool reads, or warns about, comes from the test alone.
+}
+
+/// `program`, in the repository's root, with every setting the tool reads, or warns about,
+/// removed from its environment: they come from the test alone.
+pub fn scrubbed(program: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    command.current_dir(super::root());
     let read = |name: &str| {
         name.starts_with("SMS_")
             || name.eq_ignore_ascii_case("http_proxy")
@@ -57,7 +62,6 @@ pub fn command(args: &[&str], env: &[(&str, String)]) -> Command {
             command.env_remove(&name);
         }
     }
-    command.envs(env.iter().map(|(name, value)| (name, value)));
     command
 }
 
@@ -71,10 +75,10 @@ pub async fn run(args: &[&str], env: &[(&str, String)]) -> Run {
     }
 }
 
-/// Runs the binary to its end, in this process's folder and environment, waiting on this
-/// thread: its exit code and what it printed, standard output then error.
+/// Runs the binary to its end as [`command`] does, waiting on this thread: its exit code and
+/// what it printed, standard output then error.
 pub fn output(args: &[&str]) -> (i32, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sms-conformance"))
+    let output = scrubbed(env!("CARGO_BIN_EXE_sms-conformance"))
         .args(args)
         .output()
         .expect("the binary runs");

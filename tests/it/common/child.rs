@@ -38,8 +38,8 @@ impl Served {
 
     /// Like [`Served::start`], with the soft and hard descriptor limits at `limit`.
     pub async fn start_with_descriptor_limit(command: &str, limit: u32, flags: &[&str]) -> Served {
-        let mut shell = Command::new("sh");
-        shell.current_dir(super::root()).args([
+        let mut shell = Command::from(super::binary::scrubbed("sh"));
+        shell.args([
             "-c",
             &format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
             env!("CARGO_BIN_EXE_sms-conformance"),
@@ -100,12 +100,7 @@ impl Served {
 
     /// Sends the signal `name` (`INT`, `TERM`).
     pub fn signal(&self, name: &str) {
-        let pid = self.child.id().expect("it is running").to_string();
-        let status = std::process::Command::new("kill")
-            .args(["-s", name, &pid])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        signal(&self.child, name);
     }
 
     /// Waits for a stderr line containing `needle`.
@@ -275,4 +270,14 @@ pub async fn trickle_until_closed(stream: &mut TcpStream, within: Duration) -> b
         }
     };
     timeout(within, trickle).await.is_ok()
+}
+
+/// Sends `child` the signal `name` (`INT`, `TERM`), as `kill -s` does.
+pub fn signal(child: &Child, name: &str) {
+    let pid = child.id().expect("it is running").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-s", name, &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
