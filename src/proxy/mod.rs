@@ -38,7 +38,7 @@ use hyper::{Request, Response};
 use crate::contract::Contract;
 use crate::host::{self, Handler, Limits, Stopped};
 use crate::http::{Answer, Capped, HttpClient, Over, TransportError};
-use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id, server};
+use crate::mock::{MockAnswer, REQUEST_ID_HEADER, iam, new_request_id, server};
 use crate::redact::Redactor;
 use crate::runner::{Problem, TOKEN_HEADER, check_contract};
 
@@ -52,8 +52,6 @@ pub const BROKE_CONTRACT: &str = "CONFORMANCE.0001";
 pub const UPSTREAM_FAILED: &str = "CONFORMANCE.0002";
 /// The most notes kept for the report; past it, exchanges are only counted.
 pub const MAX_NOTES: usize = 1000;
-/// IAM's token call: forwarded, never checked (it is IAM's, not this contract's).
-const IAM_TOKENS: &str = "/v3/auth/tokens";
 
 /// How the proxy is set up.
 #[derive(Debug, Clone)]
@@ -144,13 +142,12 @@ pub struct Finished {
 
 impl Finished {
     /// Exchanges the shutdown's deadline cut before their answer: an application's request
-    /// failed. (One whose own client went away is unanswered, not cut.)
+    /// failed. A cut connection had at most one exchange in flight, and one whose own client
+    /// went away is unanswered, not cut: so the fewer of the two counts.
     pub fn cut(&self) -> u64 {
-        if self.stopped.cut > 0 {
-            self.seen.unanswered()
-        } else {
-            0
-        }
+        self.seen
+            .unanswered()
+            .min(u64::try_from(self.stopped.cut).unwrap_or(u64::MAX))
     }
 }
 
@@ -268,7 +265,8 @@ impl Proxy {
             .map_or("/", |target| target.as_str())
             .to_owned();
         let sent = Sent {
-            checked: !(parts.method == Method::POST && parts.uri.path() == IAM_TOKENS),
+            // IAM's token call is forwarded, never checked: it is IAM's, not this contract's.
+            checked: !(parts.method == Method::POST && parts.uri.path() == iam::TOKENS_PATH),
             method: parts.method,
             target,
         };
@@ -296,7 +294,7 @@ impl Proxy {
 
     /// Learns the secrets an answer's head carries (IAM's issued tokens).
     fn learn_head(&self, headers: &HeaderMap) {
-        for token in headers.get_all("x-subject-token") {
+        for token in headers.get_all(iam::SUBJECT_TOKEN_HEADER) {
             self.redactor
                 .learn(&String::from_utf8_lossy(token.as_bytes()));
         }
