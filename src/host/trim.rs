@@ -29,12 +29,18 @@ pub(super) async fn after_bursts(slots: Arc<Slots>) {
         ticks.tick().await;
         let open = slots.open();
         let peak = slots.peak.load(Ordering::Relaxed);
-        if peak >= open + GONE_AT_LEAST && open <= peak / 4 {
+        if burst_gone(open, peak) {
             slots.peak.store(open, Ordering::Relaxed);
             // It walks and locks every arena: not on a worker thread.
             let _ = tokio::task::spawn_blocking(release_free_memory).await;
         }
     }
+}
+
+/// Whether a burst has gone: `open` connections are a quarter of `peak` or fewer, and at
+/// least [`GONE_AT_LEAST`] fewer.
+fn burst_gone(open: usize, peak: usize) -> bool {
+    peak >= open + GONE_AT_LEAST && open <= peak / 4
 }
 
 /// Asks glibc to return the free pages of every arena to the system.
@@ -51,3 +57,22 @@ fn release_free_memory() {
 /// Elsewhere the allocator returns memory itself.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_free_memory() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_burst_that_has_gone_is_given_back() {
+        // 10,000 connections came, 20 are left: given back.
+        assert!(burst_gone(20, 10_000));
+        // As many open as at the peak: a steady load, kept.
+        assert!(!burst_gone(10_000, 10_000));
+        // Down to a third: still busy.
+        assert!(!burst_gone(3_000, 9_000));
+        // A quarter, but only 150 gone: not worth a trim.
+        assert!(!burst_gone(50, 200));
+        // Exactly a quarter, 750 gone.
+        assert!(burst_gone(250, 1_000));
+    }
+}
