@@ -727,3 +727,24 @@ fn the_reports_reason_checks_are_every_check() {
         .collect();
     assert_eq!(listed, &Json::Array(checks));
 }
+
+/// The proxy holds two descriptors a connection (its client's and its upstream's): under the
+/// same descriptor limit it serves half the connections the mock does.
+#[tokio::test]
+async fn under_a_descriptor_limit_the_proxy_serves_half_the_connections_the_mock_does() {
+    let served = |stderr: &str| -> usize {
+        let (_, rest) = stderr
+            .split_once("serving at most ")
+            .unwrap_or_else(|| panic!("no lowered cap: {stderr}"));
+        rest.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    let mock = Served::start_with_descriptor_limit("mock", 128, &[]).await;
+    let (_, mock_said) = mock.stop().await;
+    let upstream = stub(faithful).await;
+    let proxy =
+        Served::start_with_descriptor_limit("proxy", 128, &["--upstream", &upstream.uri()]).await;
+    let (_, proxy_said) = proxy.stop().await;
+    let (mock_cap, proxy_cap) = (served(&mock_said), served(&proxy_said));
+    assert!(mock_cap > 1, "{mock_said}");
+    assert_eq!(proxy_cap, mock_cap / 2, "{mock_said}\n{proxy_said}");
+}
