@@ -748,3 +748,44 @@ async fn under_a_descriptor_limit_the_proxy_serves_half_the_connections_the_mock
     assert!(mock_cap > 1, "{mock_said}");
     assert_eq!(proxy_cap, mock_cap / 2, "{mock_said}\n{proxy_said}");
 }
+
+/// The report lists the first 1,000 notes; the counts go on, and say how many are not listed.
+#[tokio::test]
+async fn the_report_lists_the_first_thousand_notes_and_counts_the_rest() {
+    let upstream = stub(common::long_passphrase).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("proxy.json");
+    let proxy = start_proxy(
+        &upstream.uri(),
+        &["--report-json", report.to_str().unwrap()],
+    )
+    .await;
+    let client = common::http_client();
+    let url = format!("{}{}", proxy.url(), task_path());
+    let token = common::builtin_token("token");
+    let sent = sms_conformance::proxy::MAX_NOTES + 5;
+    for _ in 0..sent {
+        let answer = client
+            .get(&url)
+            .header("X-Auth-Token", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+    let (code, stderr) = proxy.stop().await;
+    assert_eq!(
+        code,
+        Some(1),
+        "{}",
+        &stderr[stderr.len().saturating_sub(2000)..]
+    );
+    let report = common::checked_against(&report, "proxy.schema.json");
+    let summary = &report["summary"];
+    assert_eq!(summary["violations"], sent, "{summary}");
+    assert_eq!(summary["not_listed"], 5, "{summary}");
+    assert_eq!(
+        report["exchanges"].as_array().unwrap().len(),
+        sms_conformance::proxy::MAX_NOTES
+    );
+}
