@@ -789,3 +789,29 @@ async fn the_report_lists_the_first_thousand_notes_and_counts_the_rest() {
         sms_conformance::proxy::MAX_NOTES
     );
 }
+
+/// An exchange whose own client went away before its answer is reported as unanswered, and
+/// is no failure of the upstream's.
+#[tokio::test]
+async fn an_exchange_whose_client_went_away_is_unanswered_not_failed() {
+    let slow = stub_with_delay(faithful, Some(Duration::from_secs(2))).await;
+    let proxy = start_proxy(&slow.uri(), &[]).await;
+    let mut stream = proxy.connect().await;
+    stream
+        .write_all(permitted_request().as_bytes())
+        .await
+        .unwrap();
+    while slow.received_requests().await.unwrap().is_empty() {
+        sleep(Duration::from_millis(20)).await;
+    }
+    drop(stream);
+    sleep(Duration::from_secs(3)).await;
+    let (code, stderr) = proxy.stop().await;
+    assert!(
+        stderr.contains("1 exchange(s): 0 checked")
+            && stderr.contains("; 1 unanswered (the client went away)"),
+        "{stderr}"
+    );
+    // Not a failure (1): nothing was checked, so 4.
+    assert_eq!(code, Some(4), "{stderr}");
+}
