@@ -60,6 +60,17 @@ async fn start_proxy(upstream: &str, flags: &[&str]) -> Served {
     Served::start("proxy", &args).await
 }
 
+/// Waits until `upstream` has a request: the exchange is in flight through the proxy.
+async fn until_received(upstream: &wiremock::MockServer) {
+    let received = tokio::time::timeout(PATIENCE, async {
+        while upstream.received_requests().await.unwrap().is_empty() {
+            sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(received.is_ok(), "the upstream received nothing");
+}
+
 /// The shipped suite run through `proxy` (the binary's run mode, the built-in fixture's
 /// settings, no rate limit, no retry): its exit code and output.
 async fn suite_through(proxy: &Served) -> common::binary::Run {
@@ -606,7 +617,7 @@ async fn an_exchange_cut_at_the_shutdown_deadline_is_a_failure() {
         .write_all(permitted_request().as_bytes())
         .await
         .unwrap();
-    sleep(Duration::from_millis(300)).await;
+    until_received(&slow).await;
     proxy.signal("TERM");
     let (code, stderr) = proxy.exit().await;
     assert_eq!(code, Some(1), "{stderr}");
@@ -636,7 +647,7 @@ async fn a_signal_lets_the_exchange_in_flight_finish_and_a_second_quits_at_once(
         .write_all(permitted_request().as_bytes())
         .await
         .unwrap();
-    sleep(Duration::from_millis(300)).await;
+    until_received(&upstream).await;
     proxy.signal("INT");
     proxy.wait_for_stderr("SIGINT: stopping").await;
     let answer = read_answer(&mut stream)
@@ -801,9 +812,7 @@ async fn an_exchange_whose_client_went_away_is_unanswered_not_failed() {
         .write_all(permitted_request().as_bytes())
         .await
         .unwrap();
-    while slow.received_requests().await.unwrap().is_empty() {
-        sleep(Duration::from_millis(20)).await;
-    }
+    until_received(&slow).await;
     drop(stream);
     sleep(Duration::from_secs(3)).await;
     let (code, stderr) = proxy.stop().await;
