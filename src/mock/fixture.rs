@@ -82,9 +82,7 @@ impl Fixture {
 
     /// Reads a fixture file.
     pub fn load(file: &Path) -> Result<Fixture, FileError> {
-        let bytes =
-            std::fs::read(file).map_err(|e| FileError::whole(file, format!("cannot read: {e}")))?;
-        Fixture::parse(file, &bytes)
+        Fixture::parse(file, &yaml::read_bytes(file)?)
     }
 
     /// Parses and checks a fixture; errors name the file, and the line of the entry at fault.

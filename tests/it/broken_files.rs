@@ -256,3 +256,55 @@ fn a_directory_symlink_loop_is_walked_once() {
     let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["sub/inner", "top"]);
 }
+
+/// A sparse file of `len` bytes (all zeros), named `name` in `dir`: no disk is used.
+fn sparse(dir: &Path, name: &str, len: u64) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::File::create(&path).unwrap().set_len(len).unwrap();
+    path
+}
+
+#[test]
+fn a_huge_case_file_is_refused_at_once_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), VALID).unwrap();
+    sparse(dir.path(), "huge.yaml", 64 << 30);
+    let started = std::time::Instant::now();
+    let errors = load_without_hanging(dir.path()).expect_err("a huge file must be refused");
+    let messages: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            e.to_string()
+                .replace(&format!("{}/", dir.path().display()), "")
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        ["huge.yaml: the file is over 1 MiB, the most a YAML file read here may have"]
+    );
+    // Reading 64 GiB of zeros takes minutes; refusing it, a few reads.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_fixture_over_the_cap_is_refused_and_one_at_the_cap_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let over = sparse(dir.path(), "over.yaml", (1 << 20) + 1);
+    let message = Fixture::load(&over).expect_err("over the cap").to_string();
+    assert!(
+        message.ends_with(
+            "over.yaml: the file is over 1 MiB, the most a YAML file read here may have"
+        ),
+        "{message}"
+    );
+    // At the cap, the file is read and parsed: its zeros are what is wrong with it.
+    let at = sparse(dir.path(), "at.yaml", 1 << 20);
+    let message = Fixture::load(&at)
+        .expect_err("zeros are no YAML")
+        .to_string();
+    assert!(message.contains("at.yaml:1:1:"), "{message}");
+}
