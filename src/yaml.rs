@@ -99,24 +99,28 @@ impl Walk {
         let mut paths = Vec::new();
         for entry in entries {
             match entry {
-                Ok(entry) => paths.push(entry.path()),
+                // The folder's listing tells most entries' type; a link's is asked for.
+                Ok(entry) => paths.push((entry.path(), entry.file_type().ok())),
                 Err(e) => self.errors.push(fail(e)),
             }
         }
-        paths.sort();
-        for path in paths {
+        paths.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (path, listed) in paths {
             let hidden = path
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'));
             if !hidden {
-                self.entry(path);
+                self.entry(path, listed);
             }
         }
     }
 
-    fn entry(&mut self, path: PathBuf) {
+    fn entry(&mut self, path: PathBuf, listed: Option<std::fs::FileType>) {
         // Through symbolic links: a link to a case file is a case file.
-        let file_type = std::fs::metadata(&path).map(|m| m.file_type());
+        let file_type = match listed {
+            Some(listed) if !listed.is_symlink() => Ok(listed),
+            _ => std::fs::metadata(&path).map(|m| m.file_type()),
+        };
         if file_type.as_ref().is_ok_and(std::fs::FileType::is_dir) {
             return self.folder(&path);
         }

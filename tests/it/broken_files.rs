@@ -308,3 +308,20 @@ fn a_fixture_over_the_cap_is_refused_and_one_at_the_cap_is_read() {
         .to_string();
     assert!(message.contains("at.yaml:1:1:"), "{message}");
 }
+
+#[cfg(unix)]
+#[test]
+fn links_to_a_case_file_and_to_a_folder_of_cases_are_followed() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("kept.yaml"), VALID).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("linked")).unwrap();
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("kept.yaml"),
+        dir.path().join("alias.yaml"),
+    )
+    .unwrap();
+    let cases = load_without_hanging(dir.path()).unwrap();
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["alias", "linked/kept"]);
+}
