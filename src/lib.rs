@@ -57,6 +57,7 @@ pub mod cli;
 mod contract;
 mod coverage;
 mod diff;
+mod file;
 pub mod generate;
 mod host;
 mod http;

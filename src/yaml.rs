@@ -157,8 +157,8 @@ fn special_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
     }
 }
 
-/// The most a YAML file read here may have: 200 times the largest shipped file, and parsed
-/// in well under a second. Long values are written `{repeat: …, count: …}`, not pasted.
+/// The most a file of the suite (case, fixture, manifest, schema) may have: 200 times the
+/// largest shipped file, and parsed in well under a second. Long values are written `{repeat: …, count: …}`, not pasted.
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// Reads and parses `file`.
@@ -166,25 +166,20 @@ pub fn read<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T, FileError>
     parse(file, &read_bytes(file)?)
 }
 
-/// Reads `file` whole, refusing it if it is over [`MAX_FILE_BYTES`], without reading further.
-/// No size is asked first: a file can grow between the asking and the reading.
+/// Reads a file of the suite whole, refusing it if it is over [`MAX_FILE_BYTES`], without
+/// reading further.
 pub fn read_bytes(file: &Path) -> Result<Vec<u8>, FileError> {
-    use std::io::Read;
-    // Room for any usual file in one read; the next read finds the end.
-    let mut bytes = Vec::with_capacity(8 * 1024);
-    std::fs::File::open(file)
-        .and_then(|opened| opened.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| FileError::whole(file, format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(FileError::whole(
-            file,
-            format!(
-                "the file is over {} MiB, the most a YAML file read here may have",
-                MAX_FILE_BYTES >> 20
-            ),
-        ));
-    }
-    Ok(bytes)
+    crate::file::read_capped(file, MAX_FILE_BYTES)
+        .map_err(|e| FileError::whole(file, format!("cannot read: {e}")))?
+        .ok_or_else(|| {
+            FileError::whole(
+                file,
+                format!(
+                    "the file is over {} MiB, the most a case, fixture, manifest or schema may have",
+                    MAX_FILE_BYTES >> 20
+                ),
+            )
+        })
 }
 
 /// Parses `bytes` as the YAML of `file`: YAML 1.2 booleans only (`no` stays a string),

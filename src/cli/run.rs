@@ -22,6 +22,8 @@ use crate::runner::{CaseResult, Outcome, Politeness, Runner, Stop, TargetKind, n
 const EMBEDDED_CONCURRENCY: usize = 8;
 /// How many cases run at once against a live endpoint when `--test-threads` does not say.
 pub(super) const LIVE_CONCURRENCY: usize = 4;
+/// The most `--cacert` may hold: Mozilla's whole bundle is about 220 KiB.
+const MAX_CA_BYTES: u64 = 4 << 20;
 /// Requests a second to a live endpoint when `--rate` does not say.
 const LIVE_RATE: f64 = 5.0;
 
@@ -180,10 +182,18 @@ pub(super) fn politeness(args: &TargetArgs, live: bool) -> Politeness {
 /// `cacert` too.
 pub(super) fn client(exchange: &ExchangeArgs, cacert: Option<&Path>) -> Result<HttpClient, Error> {
     let ca = match cacert {
-        Some(file) => std::fs::read(file).map_err(|source| Error::Read {
-            path: file.to_owned(),
-            source,
-        })?,
+        Some(file) => crate::file::read_capped(file, MAX_CA_BYTES)
+            .map_err(|source| Error::Read {
+                path: file.to_owned(),
+                source,
+            })?
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--cacert {}: the file is over {} MiB, more than any CA bundle",
+                    file.display(),
+                    MAX_CA_BYTES >> 20
+                ))
+            })?,
         None => Vec::new(),
     };
     HttpClient::trusting(exchange.timeout, exchange.max_body, &ca).map_err(|why| match cacert {

@@ -226,6 +226,9 @@ fn from_iam(
     Ok(())
 }
 
+/// The most a token or password file may hold: an IAM token is about 10 KiB.
+const MAX_SECRET_BYTES: u64 = 1 << 20;
+
 /// A secret from `file` (surrounding white space trimmed) or else the environment.
 fn read_secret(file: Option<&Path>, env: &str) -> Result<Option<String>, Error> {
     // An empty variable is an unset one (an undefined CI secret gives one; the cases that
@@ -233,9 +236,25 @@ fn read_secret(file: Option<&Path>, env: &str) -> Result<Option<String>, Error> 
     // mistake, not "none".
     match file {
         Some(file) => {
-            let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
+            let read = |source| Error::Read {
                 path: file.to_owned(),
                 source,
+            };
+            let bytes = crate::file::read_capped(file, MAX_SECRET_BYTES)
+                .map_err(read)?
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{}: the file is over {} MiB, more than any token or password",
+                        file.display(),
+                        MAX_SECRET_BYTES >> 20
+                    ))
+                })?;
+            // Said as `read_to_string` says it: the error itself would hold the secret's bytes.
+            let text = String::from_utf8(bytes).map_err(|_| {
+                read(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                ))
             })?;
             match text.trim() {
                 "" => Err(Error::Usage(format!(

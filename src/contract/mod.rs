@@ -136,9 +136,8 @@ impl Contract {
             else {
                 continue;
             };
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| FileError::whole(&path, format!("cannot read: {e}")))?;
-            let json: Json = serde_json::from_str(&text).map_err(|e| FileError {
+            let bytes = crate::yaml::read_bytes(&path)?;
+            let json: Json = serde_json::from_slice(&bytes).map_err(|e| FileError {
                 file: path.clone(),
                 position: Some((e.line() as u64, e.column() as u64)),
                 message: format!("not JSON: {e}"),

@@ -280,7 +280,9 @@ fn a_huge_case_file_is_refused_at_once_without_reading_it() {
         .collect();
     assert_eq!(
         messages,
-        ["huge.yaml: the file is over 1 MiB, the most a YAML file read here may have"]
+        [
+            "huge.yaml: the file is over 1 MiB, the most a case, fixture, manifest or schema may have"
+        ]
     );
     // Reading 64 GiB of zeros takes minutes; refusing it, a few reads.
     assert!(
@@ -297,7 +299,7 @@ fn a_fixture_over_the_cap_is_refused_and_one_at_the_cap_is_read() {
     let message = Fixture::load(&over).expect_err("over the cap").to_string();
     assert!(
         message.ends_with(
-            "over.yaml: the file is over 1 MiB, the most a YAML file read here may have"
+            "over.yaml: the file is over 1 MiB, the most a case, fixture, manifest or schema may have"
         ),
         "{message}"
     );

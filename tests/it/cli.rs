@@ -389,3 +389,64 @@ async fn a_number_out_of_range_is_a_usage_error(#[case] flag: &[&str]) {
     assert!(run.stderr.contains(flag[0]), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+/// Every file a user names is read within a cap: `/dev/zero` (endless) ends the run at once
+/// with exit 2 and the cap. Before the caps, each read went on until memory ran out.
+#[rstest::rstest]
+#[case::cacert(
+    &["--base-url", "http://127.0.0.1:9", "--cacert"],
+    "--cacert /dev/zero: the file is over 4 MiB, more than any CA bundle"
+)]
+#[case::token(
+    &["--base-url", "http://127.0.0.1:9", "--token-file"],
+    "/dev/zero: the file is over 1 MiB, more than any token or password"
+)]
+#[case::fixture(
+    &["--fixture"],
+    "/dev/zero: the file is over 1 MiB, the most a case, fixture, manifest or schema may have"
+)]
+#[tokio::test]
+async fn an_endless_file_is_refused_without_reading_it_all(
+    #[case] flag: &[&str],
+    #[case] message: &str,
+) {
+    let args = [flag, &["/dev/zero", "read/"]].concat();
+    // Live settings for a live run; none for the embedded mock, which refuses them.
+    let env = if flag.contains(&"--base-url") {
+        builtin_env()
+    } else {
+        Vec::new()
+    };
+    let run = tokio::time::timeout(std::time::Duration::from_secs(20), run_data(&args, &env))
+        .await
+        .expect("the run ends");
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains(message), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn an_endless_schema_is_refused_without_reading_it_all() {
+    let schemas = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(common::root().join("schemas")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, schemas.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let endless = schemas.path().join("passphrase.schema.json");
+    std::fs::remove_file(&endless).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &endless).unwrap();
+    let args = ["--schemas", schemas.path().to_str().unwrap(), "read/"];
+    let env = builtin_env();
+    let run = tokio::time::timeout(std::time::Duration::from_secs(20), run_data(&args, &env))
+        .await
+        .expect("the run ends");
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "passphrase.schema.json: the file is over 1 MiB, the most a case, fixture, manifest or schema may have"
+        ),
+        "{}",
+        run.stderr
+    );
+}
