@@ -168,12 +168,6 @@ async fn each_variant_the_contract_can_see_is_logged_and_no_other() {
         }
     }
     assert_eq!(caught, CONTRACT_VISIBLE);
-    for visible in CONTRACT_VISIBLE {
-        assert!(
-            VARIANTS.iter().any(|(name, _)| name == visible),
-            "{visible}"
-        );
-    }
 }
 
 #[tokio::test]
@@ -204,7 +198,8 @@ async fn a_violation_is_one_line_naming_the_pointer_and_the_keyword() {
         ),
         "{line}"
     );
-    assert!(!line.contains(&LONG_PASSPHRASE[..12]), "{line}");
+    let leaks = common::leaks(&[("the line", line.to_owned())], &[LONG_PASSPHRASE]);
+    assert_eq!(leaks, Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -225,7 +220,8 @@ async fn fail_fast_answers_502_with_the_violation_instead() {
             && message.contains("keyword maxLength"),
         "{message}"
     );
-    assert!(!message.contains(&LONG_PASSPHRASE[..12]), "{message}");
+    let leaks = common::leaks(&[("the 502", message.to_owned())], &[LONG_PASSPHRASE]);
+    assert_eq!(leaks, Vec::<String>::new());
     // The faithful answers of the same upstream pass.
     let no_token = format!("GET {} HTTP/1.1\r\nHost: proxy\r\n\r\n", task_path());
     let denied = exchange(&proxy, no_token.as_bytes()).await.unwrap();
