@@ -15,6 +15,8 @@ pub fn render(run: &Run, renderer: &Renderer) -> String {
         "failed".to_owned()
     } else if run.inconclusive() {
         "inconclusive".to_owned()
+    } else if run.tested_nothing() {
+        "nothing tested (every selected case lacked a setting)".to_owned()
     } else {
         "passed".to_owned()
     };

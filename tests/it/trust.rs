@@ -295,7 +295,16 @@ async fn a_run_whose_every_case_was_ignored_is_exit_2() {
     let server = stub(common::faithful).await;
     let mut env = live_settings();
     env.retain(|(name, _)| *name != "SMS_FORBIDDEN_TOKEN");
-    let output = run_data(&["--base-url", &server.uri(), "auth/forbidden-token"], &env).await;
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let args = [
+        "--base-url",
+        &server.uri(),
+        "--summary-md",
+        summary.to_str().unwrap(),
+        "auth/forbidden-token",
+    ];
+    let output = run_data(&args, &env).await;
     assert_eq!(output.code, 2, "{}", output.all());
     output.assert_shows("0 passed; 0 failed; 1 ignored");
     output.assert_shows(
@@ -303,6 +312,14 @@ async fn a_run_whose_every_case_was_ignored_is_exit_2() {
     );
     output.assert_shows("note: nothing was tested: every selected case lacked a setting (exit 2)");
     assert!(server.received_requests().await.unwrap().is_empty());
+    // The job summary a CI page shows says so too, not "passed".
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(
+        summary.starts_with(
+            "## sms-conformance: nothing tested (every selected case lacked a setting)\n"
+        ),
+        "{summary}"
+    );
 }
 
 /// An independent reading of one undocumented point: of two `X-Auth-Token` headers, the
