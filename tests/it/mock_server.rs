@@ -122,6 +122,73 @@ async fn beyond_max_connections_a_connection_gets_the_gateways_429_and_is_closed
     assert!(served.is_ok(), "no slot came free");
 }
 
+/// The mock at `--max-connections 1` with its one slot held by a head that never ends, so
+/// that every other connection is over the cap. The header timeout (30 s) is far past the 1 s
+/// a refusal may take.
+async fn mock_at_its_cap() -> (Served, TcpStream) {
+    let mock = Served::start(
+        "mock",
+        &["--max-connections", "1", "--header-timeout", "30s"],
+    )
+    .await;
+    let mut held = mock.connect().await;
+    held.write_all(half_a_head().as_bytes()).await.unwrap();
+    // The held connection is accepted first: connections are accepted in order.
+    (mock, held)
+}
+
+#[tokio::test]
+async fn a_refused_connection_that_sends_nothing_is_closed_within_a_second() {
+    let (mock, _held) = mock_at_its_cap().await;
+    let mut silent = mock.connect().await;
+    // Not the 30 s header timeout: a refusal waits 1 s at most for the head it answers.
+    closed_by_the_server(&mut silent, SOON).await;
+}
+
+/// How many refusals the host serves at once (`REFUSING_AT_ONCE`, in the README's table).
+const REFUSING_AT_ONCE: usize = 16;
+
+#[tokio::test]
+async fn past_sixteen_refusals_at_once_a_connection_is_closed_without_an_answer() {
+    let (mock, _held) = mock_at_its_cap().await;
+    // Each round holds every refusal with a silent connection for its second, then tries
+    // one more. A round slower than that (a stalled machine) proves nothing and is retried.
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let started = std::time::Instant::now();
+        let mut silent = Vec::new();
+        for _ in 0..REFUSING_AT_ONCE {
+            silent.push(mock.connect().await);
+        }
+        let mut one_more = mock.connect().await;
+        // The write may already meet the close.
+        let _ = one_more.write_all(permitted_request().as_bytes()).await;
+        let answer = read_answer(&mut one_more).await;
+        if started.elapsed() < Duration::from_millis(800) {
+            assert!(
+                answer.is_none(),
+                "answered past the refusals' cap: {answer:?}"
+            );
+            break;
+        }
+        assert!(rounds < 5, "no round took under 800 ms");
+        sleep(Duration::from_millis(1200)).await;
+    }
+    // The silent ones are cut after their second; refusals are answered again.
+    let answered = timeout(PATIENCE, async {
+        loop {
+            if let Some(answer) = exchange(&mock, permitted_request().as_bytes()).await {
+                return answer;
+            }
+            sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("no refusal answered after the silent connections were cut");
+    assert_eq!(answered.status, 429, "{answered:?}");
+}
+
 #[tokio::test]
 async fn idle_connections_past_the_descriptor_limit_do_not_stop_the_mock_answering() {
     let mut mock = Served::start_with_descriptor_limit("mock", 128, &[]).await;
