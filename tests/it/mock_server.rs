@@ -8,8 +8,8 @@ use crate::common;
 use std::time::Duration;
 
 use common::child::{
-    PATIENCE, SOON, Served, closed_by_the_server, exchange, half_a_head, permitted_request,
-    read_answer, task_path, trickle_until_closed,
+    PATIENCE, SOON, Served, answer_until, closed_by_the_server, exchange, half_a_head,
+    permitted_request, read_answer, task_path, trickle_until_closed,
 };
 use rstest::rstest;
 use sms_conformance::mock::server::Limits;
@@ -109,17 +109,8 @@ async fn beyond_max_connections_a_connection_gets_the_gateways_429_and_is_closed
 
     // A slot comes free when a held connection goes.
     drop(held.pop());
-    let served = timeout(PATIENCE, async {
-        loop {
-            let answer = exchange(&mock, permitted_request().as_bytes()).await;
-            if answer.as_ref().is_some_and(|a| a.status == 200) {
-                return;
-            }
-            sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
-    assert!(served.is_ok(), "no slot came free");
+    let served = answer_until(&mock, |answer| answer.status == 200).await;
+    assert!(served.is_some(), "no slot came free");
 }
 
 /// The mock at `--max-connections 1` with its one slot held by a head that never ends, so
@@ -176,16 +167,9 @@ async fn past_sixteen_refusals_at_once_a_connection_is_closed_without_an_answer(
         sleep(Duration::from_millis(1200)).await;
     }
     // The silent ones are cut after their second; refusals are answered again.
-    let answered = timeout(PATIENCE, async {
-        loop {
-            if let Some(answer) = exchange(&mock, permitted_request().as_bytes()).await {
-                return answer;
-            }
-            sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("no refusal answered after the silent connections were cut");
+    let answered = answer_until(&mock, |_| true)
+        .await
+        .expect("no refusal answered after the silent connections were cut");
     assert_eq!(answered.status, 429, "{answered:?}");
 }
 
@@ -201,16 +185,9 @@ async fn idle_connections_past_the_descriptor_limit_do_not_stop_the_mock_answeri
             idle.push(stream);
         }
     }
-    let answered = timeout(PATIENCE, async {
-        loop {
-            if let Some(answer) = exchange(&mock, permitted_request().as_bytes()).await {
-                return answer;
-            }
-            sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("the mock stopped answering");
+    let answered = answer_until(&mock, |_| true)
+        .await
+        .expect("the mock stopped answering");
     assert!(
         [200, 429].contains(&answered.status),
         "{answered:?}: neither served nor refused as the gateway would"

@@ -258,6 +258,24 @@ pub async fn exchange(served: &Served, request: &[u8]) -> Option<RawAnswer> {
     read_answer(&mut stream).await
 }
 
+/// Sends the permitted request on a new connection every 50 ms until an answer is `wanted`,
+/// for at most [`PATIENCE`]; `None` when none was.
+pub async fn answer_until(
+    served: &Served,
+    wanted: impl Fn(&RawAnswer) -> bool,
+) -> Option<RawAnswer> {
+    let asking = async {
+        loop {
+            let answer = exchange(served, permitted_request().as_bytes()).await;
+            if let Some(answer) = answer.filter(&wanted) {
+                return answer;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(PATIENCE, asking).await.ok()
+}
+
 /// Writes a byte now and then on `stream` until the server closes it: a head that never
 /// ends. `true` when it was closed `within` that time.
 pub async fn trickle_until_closed(stream: &mut TcpStream, within: Duration) -> bool {
