@@ -237,8 +237,8 @@ pub(super) struct TargetArgs {
         help_heading = "IAM: a token fetched at the start"
     )]
     pub iam_forbidden_password_file: Option<PathBuf>,
-    /// Requests a second across the run [default: 5 for a live endpoint, no limit for the
-    /// embedded mock].
+    /// Requests a second across the run, from one a day (0.0000116) up [default: 5 for a live
+    /// endpoint, no limit for the embedded mock].
     #[arg(long, value_name = "N", value_parser = parse_rate, help_heading = "Politeness")]
     pub rate: Option<f64>,
     /// How many times a request is sent again after a 429 or 503, or a connection dropped
@@ -500,12 +500,16 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("`{text}` resolves to no address"))
 }
 
-/// Parses a rate: a number of requests a second, more than zero.
+/// The slowest rate: one request a day, as the longest `--timeout`. Slower, the interval
+/// overflows a `Duration` or an `Instant` (1e-300 panicked), or the run waits for centuries.
+const MIN_RATE: f64 = 1.0 / 86_400.0;
+
+/// Parses a rate: a number of requests a second, from one a day up.
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        Ok(rate) if rate >= MIN_RATE && rate.is_finite() => Ok(rate),
         _ => Err(format!(
-            "`{text}` is not a rate: requests a second, e.g. 5 or 0.5"
+            "`{text}` is not a rate: requests a second, from one a day ({MIN_RATE:.7}) up, e.g. 5 or 0.5"
         )),
     }
 }

@@ -312,8 +312,14 @@ pub fn check_url(url: &str, name: &str) -> Result<(), Error> {
             "{name} is empty: give the endpoint's URL (https://...), or unset it"
         )));
     }
-    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
-    match scheme {
+    let scheme = url.split_once("://");
+    match scheme.map(|(scheme, _)| scheme) {
+        // The run appends the API's path: after a `?` or a `#` it would never reach the server.
+        Some("http" | "https") if scheme.is_some_and(|(_, rest)| rest.contains(['?', '#'])) => {
+            Err(Error::Usage(format!(
+                "{name} has a query or a fragment (?... or #...): the API's path is appended to it, so give the endpoint alone (https://host[:port][/prefix])"
+            )))
+        }
         Some("http" | "https") => Ok(()),
         Some(other) => Err(Error::Usage(format!(
             "{name} must be an http:// or https:// URL, not {other}://"

@@ -377,6 +377,9 @@ async fn a_full_device_is_an_error_with_exit_2(#[case] args: &[&str]) {
 #[case::threads_past_usize(&["--test-threads", "99999999999999999999"])]
 #[case::no_threads(&["--test-threads", "0"])]
 #[case::a_hundred_million_threads(&["--test-threads", "100000000"])]
+#[case::a_rate_too_small_for_a_duration(&["--rate", "1e-300"])]
+#[case::a_rate_too_small_for_an_instant(&["--rate", "1e-19"])]
+#[case::a_request_in_thirty_thousand_years(&["--rate", "1e-12"])]
 #[tokio::test]
 async fn a_number_out_of_range_is_a_usage_error(#[case] flag: &[&str]) {
     let args = [&["--cases", DATA_CASES][..], flag].concat();
@@ -445,4 +448,37 @@ async fn an_endless_schema_is_refused_without_reading_it_all() {
     let args = ["--schemas", schemas.path().to_str().unwrap(), "read/"];
     let message = "passphrase.schema.json: the file is over 1 MiB, the most a case, fixture, manifest or schema may have";
     refused_at_once(&args, &[], message).await;
+}
+
+/// The run appends `/v3/tasks/{task_id}/passphrase` to the endpoint: after a query or a
+/// fragment that path would never reach the server, and a server answering every URL alike
+/// would turn the run green.
+#[rstest::rstest]
+#[case::a_query(&["--base-url"], "?x=1", "--base-url")]
+#[case::a_fragment(&["--base-url"], "#top", "--base-url")]
+#[case::both_in_the_variable(&[], "?x=1#top", "SMS_ENDPOINT")]
+#[tokio::test]
+async fn an_endpoint_with_a_query_or_a_fragment_is_refused(
+    #[case] flag: &[&str],
+    #[case] tail: &str,
+    #[case] named: &str,
+) {
+    let server = stub(faithful).await;
+    let url = format!("{}/prefix{tail}", server.uri());
+    let mut env = builtin_env();
+    let args = if flag.is_empty() {
+        env.push(("SMS_ENDPOINT", url));
+        vec!["read/"]
+    } else {
+        vec![flag[0], url.as_str(), "read/"]
+    };
+    let run = run_data(&args, &env).await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains(&format!("{named} has a query or a fragment (?... or #...)")),
+        "{}",
+        run.stderr
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
