@@ -1,15 +1,38 @@
-//! Reading a file a user names, whole but within a cap: `/dev/zero`, or a file that keeps
-//! growing, ends with an error instead of filling the memory.
+//! Opening and reading the files a user names. None is waited on at its opening: a FIFO with
+//! no writer, or nothing reading it, would block `open` forever. Reads are capped:
+//! `/dev/zero`, or a file that keeps growing, ends with an error instead of filling the
+//! memory.
 
+use std::fs::{File, OpenOptions};
 use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+
+use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
+use rustix::io::Errno;
+
+/// Opens `path` as `options` say, without waiting for the other end of a FIFO: with no
+/// writer, a read finds the end at once; with nothing reading, the opening to write is an
+/// error. Once open, reads and writes wait as usual (a full pipe drains).
+pub fn open(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
+    let nonblocking = i32::try_from(OFlags::NONBLOCK.bits()).unwrap_or_default();
+    let file = options.custom_flags(nonblocking).open(path).map_err(|e| {
+        if e.raw_os_error() == Some(Errno::NXIO.raw_os_error()) {
+            std::io::Error::other("it is a pipe (FIFO) that nothing reads")
+        } else {
+            e
+        }
+    })?;
+    fcntl_setfl(&file, fcntl_getfl(&file)? - OFlags::NONBLOCK)?;
+    Ok(file)
+}
 
 /// The bytes of `file`, or `None` if it holds more than `cap` bytes (not read further). Its
 /// size is not asked first: a device or a growing file would give a wrong one.
 pub fn read_capped(file: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
     // Room for a usual file in one read; the next read finds the end.
     let mut bytes = Vec::with_capacity(8 * 1024);
-    std::fs::File::open(file)?
+    open(OpenOptions::new().read(true), file)?
         .take(cap.saturating_add(1))
         .read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= cap).then_some(bytes))

@@ -97,9 +97,9 @@ fn panic_report(redactor: &Redactor, text: &str) -> Option<String> {
     (!broken_pipe).then(|| format!("sms-conformance panicked: {}", redactor.redact(text)))
 }
 
-/// Writes `bytes` to the report file `path`, atomically.
+/// Writes `bytes` to the report file `path` (atomically, if it is a regular file).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    report::write_atomically(path, bytes).map_err(|source| Error::Write {
+    report::write(path, bytes).map_err(|source| Error::Write {
         path: path.to_owned(),
         source,
     })

@@ -83,19 +83,19 @@ impl Reports {
         if let Some(path) = &self.junit {
             let xml = report::junit::render(run, renderer)
                 .map_err(|e| failed(path)(std::io::Error::other(e)))?;
-            report::write_atomically(path, xml.as_bytes()).map_err(failed(path))?;
+            report::write(path, xml.as_bytes()).map_err(failed(path))?;
         }
         if let Some(path) = &self.json {
             let json = serde_json::to_vec_pretty(&report::json::render(run, renderer))
                 .map_err(|e| failed(path)(e.into()))?;
-            report::write_atomically(path, &json).map_err(failed(path))?;
+            report::write(path, &json).map_err(failed(path))?;
         }
         if self.markdown.is_none() && self.step_summary.is_none() {
             return Ok(());
         }
         let markdown = report::markdown::render(run, renderer);
         if let Some(path) = &self.markdown {
-            report::write_atomically(path, markdown.as_bytes()).map_err(failed(path))?;
+            report::write(path, markdown.as_bytes()).map_err(failed(path))?;
         }
         if let Some(path) = &self.step_summary {
             append(path, markdown.as_bytes()).map_err(failed(path))?;
@@ -116,11 +116,9 @@ fn the_file(path: &Path) -> PathBuf {
     }
 }
 
-/// Appends `bytes` to the file at `path`, creating it if need be.
+/// Appends `bytes` to the file at `path`, creating it if need be (a pipe is not waited on).
 fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)?
-        .write_all(bytes)
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    crate::file::open(&mut options, path)?.write_all(bytes)
 }

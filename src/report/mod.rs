@@ -14,7 +14,7 @@ pub mod proxy;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -189,12 +189,32 @@ pub fn folder(id: &str) -> &str {
     id.rsplit_once('/').map_or("cases", |(folder, _)| folder)
 }
 
-/// Checks that a report can be written at `path`: a file can be made in its folder (where
-/// [`write_atomically`] makes its temporary file).
-pub fn check_writable(path: &Path) -> std::io::Result<()> {
-    if path.is_dir() {
-        return Err(std::io::Error::other("it is a folder"));
+/// Where a report goes.
+enum Destination {
+    /// A regular file, or none yet: replaced whole, through a temporary file beside it.
+    Replaced(PathBuf),
+    /// Anything else a path can name (`/dev/null`, `/dev/stdout`, a pipe): written into. A
+    /// rename would replace the device or pipe itself (as root, `/dev/null` with a file).
+    Written,
+}
+
+/// Where a report at `path` goes; through a link, the file it names.
+fn destination(path: &Path) -> std::io::Result<Destination> {
+    match std::fs::metadata(path) {
+        Ok(found) if found.is_dir() => Err(std::io::Error::other("it is a folder")),
+        Ok(found) if found.is_file() => Ok(Destination::Replaced(std::fs::canonicalize(path)?)),
+        Ok(_) => Ok(Destination::Written),
+        Err(_) => Ok(Destination::Replaced(path.to_owned())),
     }
+}
+
+/// Checks that a report can be written at `path`: a file can be made in its folder (where
+/// [`write`] makes its temporary file). A device or a pipe is not tried before the run:
+/// opening a pipe and closing it would end what reads it.
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    let Destination::Replaced(path) = destination(path)? else {
+        return Ok(());
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -204,11 +224,23 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
+/// Writes the report `bytes` to `path`: a regular file (or none yet) is replaced whole and
+/// atomically; a device or a pipe is written into.
+pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    match destination(path)? {
+        Destination::Replaced(path) => write_atomically(&path, bytes),
+        Destination::Written => {
+            crate::file::open(std::fs::OpenOptions::new().write(true), path)?.write_all(bytes)
+        }
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file beside it and a rename. The temporary
 /// file has a random name and is created exclusively (a file or symlink planted in the
 /// folder is never followed), is removed on any failure, and takes the permissions of the
 /// report it replaces (a new report gets a new file's usual ones).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
 

@@ -482,3 +482,63 @@ async fn an_endpoint_with_a_query_or_a_fragment_is_refused(
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+/// A FIFO at `path`.
+#[cfg(unix)]
+fn fifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.unwrap().success());
+}
+
+/// A token file that is a pipe, as `--token-file <(vault read ...)` gives, is read as it
+/// comes; a pipe nobody writes reads as empty at once, instead of blocking the opening.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_from_a_pipe_is_read_and_a_pipe_nobody_writes_is_empty_not_a_hang() {
+    let server = stub(faithful).await;
+    let env: Vec<_> = builtin_env()
+        .into_iter()
+        .filter(|(name, _)| *name != "SMS_TOKEN")
+        .collect();
+    // bash's process substitution, as a user writes it.
+    let script = format!(
+        "exec '{}' --cases '{}' --base-url '{}' --token-file <(printf %s \"$TOKEN\") read/",
+        env!("CARGO_BIN_EXE_sms-conformance"),
+        common::data_cases().display(),
+        server.uri()
+    );
+    let output = tokio::process::Command::from(common::binary::scrubbed("bash"))
+        .args(["-c", &script])
+        .envs(env.iter().map(|(name, value)| (name, value)))
+        .env("TOKEN", common::builtin_token("token"))
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("test read/valid-call ... ok"), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let silent = dir.path().join("silent");
+    fifo(&silent);
+    let uri = server.uri();
+    let args = [
+        "--base-url",
+        &uri,
+        "--token-file",
+        silent.to_str().unwrap(),
+        "read/",
+    ];
+    refused_at_once(&args, &env, "holds nothing (it is empty or white space)").await;
+}
+
+/// GitHub's step summary named by a pipe nothing reads: exit 2 with why, not a hang.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_step_summary_to_a_pipe_nothing_reads_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("summary");
+    fifo(&pipe);
+    let env = [("GITHUB_STEP_SUMMARY", pipe.to_str().unwrap().to_owned())];
+    refused_at_once(&["read/"], &env, "a pipe (FIFO) that nothing reads").await;
+}

@@ -402,3 +402,65 @@ async fn a_report_that_cannot_be_written_whole_leaves_nothing_behind() {
         .collect();
     assert!(entries.is_empty(), "{entries:?}");
 }
+
+/// A report whose path is not a regular file is written into it, never replaced: as root, a
+/// rename over `/dev/null` or `/dev/stdout` would have replaced the device itself. A FIFO
+/// stands in for them here (the same branch, without touching the machine's devices).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_report_to_a_pipe_is_written_into_it_and_the_pipe_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let (sender, read) = std::sync::mpsc::channel();
+    let reader = fifo.clone();
+    // Left blocked in its opening if the run never opens the pipe: the channel bounds it.
+    std::thread::spawn(move || sender.send(std::fs::read_to_string(reader)));
+    let output = run_data(&["--report-json", fifo.to_str().unwrap(), "read/"], &[]).await;
+    assert_eq!(output.code, 0, "{}", output.all());
+    let text = read
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the report never came through the pipe")
+        .unwrap();
+    let report: Json = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["summary"]["passed"], 1, "{report:#}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+/// A pipe nothing reads would block the opening forever: the run says so and exits 2.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_report_to_a_pipe_nothing_reads_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let args = ["--report-json", fifo.to_str().unwrap(), "read/"];
+    let output = tokio::time::timeout(std::time::Duration::from_secs(20), run_data(&args, &[]))
+        .await
+        .expect("the run ends");
+    assert_eq!(output.code, 2, "{}", output.all());
+    assert!(
+        output.stderr.contains("a pipe (FIFO) that nothing reads"),
+        "{}",
+        output.stderr
+    );
+}
+
+/// A report path that is a link is written where the link points; the link stays.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_report_through_a_link_replaces_the_file_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, "old contents").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let output = run_data(&["--report-json", link.to_str().unwrap(), "read/"], &[]).await;
+    assert_eq!(output.code, 0, "{}", output.all());
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    let report: Json = serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    assert_eq!(report["summary"]["passed"], 1, "{report:#}");
+}
