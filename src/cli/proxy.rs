@@ -18,7 +18,7 @@ use crate::report::{self, Renderer};
 /// Serves the proxy that `args` describe until a signal; writes its report.
 pub(super) fn serve(args: &ProxyArgs, redactor: &Arc<Redactor>) -> Result<ExitCode, Error> {
     settings::check_url(&args.upstream, "--upstream")?;
-    target::learn_password(&args.upstream, "--upstream", redactor)?;
+    target::learn_credentials(&args.upstream, "--upstream", redactor)?;
     if let Some(path) = &args.report_json {
         report::check_writable(path).map_err(|source| Error::Write {
             path: path.clone(),

@@ -85,7 +85,7 @@ pub(super) fn standalone(
 }
 
 fn external(url: &str, args: &TargetArgs, redactor: &Redactor) -> Result<Target, Error> {
-    learn_password(url, "the endpoint", redactor)?;
+    learn_credentials(url, "the endpoint", redactor)?;
     let mut variables = Variables::default();
     if let Some(task_id) = &args.task_id {
         if task_id.trim().is_empty() {
@@ -115,15 +115,18 @@ fn external(url: &str, args: &TargetArgs, redactor: &Redactor) -> Result<Target,
     Ok(Target::new(url, variables))
 }
 
-/// Teaches `redactor` the password in `url` (as written and decoded), if it has one; refuses
-/// a `url` that does not parse, naming it as `what` (the URL is not echoed back: it may hold
-/// a password).
-pub(super) fn learn_password(url: &str, what: &str, redactor: &Redactor) -> Result<(), Error> {
+/// Teaches `redactor` the credentials in `url`, its user name and password (as written and
+/// decoded): a token is often passed as the user name. Refuses a `url` that does not parse,
+/// naming it as `what` (the URL is not echoed back: it may hold a password).
+pub(super) fn learn_credentials(url: &str, what: &str, redactor: &Redactor) -> Result<(), Error> {
     let parsed =
         reqwest::Url::parse(url).map_err(|e| Error::Usage(format!("{what} is not a URL: {e}")))?;
-    if let Some(password) = parsed.password() {
-        redactor.learn(password);
-        let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
+    for credential in [Some(parsed.username()), parsed.password()]
+        .into_iter()
+        .flatten()
+    {
+        redactor.learn(credential);
+        let decoded = percent_encoding::percent_decode_str(credential).decode_utf8_lossy();
         redactor.learn(&decoded);
     }
     Ok(())
@@ -158,7 +161,7 @@ fn check_iam_settings(
     }
     if let Some(endpoint) = &args.iam_endpoint {
         settings::check_url(endpoint, "SMS_IAM_ENDPOINT")?;
-        learn_password(endpoint, "SMS_IAM_ENDPOINT", redactor)?;
+        learn_credentials(endpoint, "SMS_IAM_ENDPOINT", redactor)?;
     }
     Ok(())
 }

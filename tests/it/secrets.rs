@@ -303,3 +303,20 @@ async fn a_one_character_passphrase_of_a_fixture_keeps_the_text_readable() {
         );
     }
 }
+
+/// A token is often passed as the user name of the endpoint's URL (`https://TOKEN@host`): it
+/// is masked like a password there, in every output.
+#[rstest]
+#[case::a_user_name("user-Secret-0123456789@")]
+#[case::a_user_and_a_password("gw:pass-Secret-0123456789@")]
+#[tokio::test]
+async fn credentials_in_the_endpoints_url_reach_no_output(#[case] user_info: &str) {
+    let server = common::stub(common::faithful).await;
+    let url = server
+        .uri()
+        .replace("http://", &format!("http://{user_info}"));
+    let outputs = run_against(&url, &common::builtin_token("token"), &[]).await;
+    assert_eq!(outputs.run.code, 0, "{}", outputs.run.all());
+    let secret = user_info.trim_end_matches('@').rsplit(':').next().unwrap();
+    assert_no_leak(&outputs, &[secret]);
+}
