@@ -58,6 +58,21 @@ impl Document {
     fn build(&self) -> Result<Json, (Step, String)> {
         let mut body: Json =
             serde_json::from_str(&self.written).expect("the text of a JSON value parses");
+        // Counted before anything is made: each value is under its cap, but a million items
+        // of a long string, or many long texts, would fill the memory.
+        let mut put = 0usize;
+        for (index, (_, fill)) in self.set.iter().enumerate() {
+            put = put.saturating_add(fill.json_len());
+            if put > MAX_BODY_LEN {
+                return Err((
+                    Step::Set(index),
+                    format!(
+                        "the values put take over {} MiB as JSON ({put} bytes up to this one); a body of that size already breaks any limit of the contract",
+                        MAX_BODY_LEN >> 20
+                    ),
+                ));
+            }
+        }
         for (index, (pointer, fill)) in self.set.iter().enumerate() {
             let value = fill.value().map_err(|e| (Step::Set(index), e))?;
             pointer
@@ -80,7 +95,27 @@ enum Step {
     Remove,
 }
 
+/// The most the values a document case puts into its body may take as JSON.
+const MAX_BODY_LEN: usize = 4 * MAX_GENERATED_LEN;
+
 impl Fill {
+    /// How long its value is as JSON text (without making it); 0 when it is malformed.
+    fn json_len(&self) -> usize {
+        let quoted = |len: usize| len.saturating_add(2);
+        match (self.text, self.items, &self.json, &self.of) {
+            (Some(len), None, None, None) => quoted(len),
+            (None, Some(count), None, of) => {
+                let item = of.as_ref().map_or(quoted(1), |of| of.to_string().len());
+                // Each item and its comma, and the brackets.
+                count
+                    .saturating_mul(item.saturating_add(1))
+                    .saturating_add(1)
+            }
+            (None, None, Some(json), None) => json.to_string().len(),
+            _ => 0,
+        }
+    }
+
     /// The value, or why the fill is malformed.
     pub fn value(&self) -> Result<Json, String> {
         match (self.text, self.items, &self.json, &self.of) {
