@@ -88,6 +88,18 @@ impl Template {
         })
     }
 
+    /// How long the text is with every reference replaced, without making it; a reference
+    /// the target lacks counts nothing.
+    fn rendered_len(&self, variables: &Variables) -> usize {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Literal(text) => text.len(),
+                Part::Variable(variable) => variables.get(*variable).map_or(0, str::len),
+            })
+            .fold(0, usize::saturating_add)
+    }
+
     /// The text with every reference replaced; `None` when the target lacks one.
     pub fn render(&self, variables: &Variables) -> Option<String> {
         let mut out = String::new();
@@ -155,6 +167,14 @@ impl Value {
         match self {
             Value::Template(template) => template.variables().collect(),
             Value::Generated { .. } => BTreeSet::new(),
+        }
+    }
+
+    /// How long the text it stands for is, without making it.
+    pub fn rendered_len(&self, variables: &Variables) -> usize {
+        match self {
+            Value::Template(template) => template.rendered_len(variables),
+            Value::Generated { unit, count } => unit.len().saturating_mul(*count),
         }
     }
 

@@ -57,6 +57,15 @@ pub(super) fn diff(
     };
     let client = client(&args.target.exchange, args.target.cacert.as_deref())?;
     let live = target::build(&args.target, &runtime, &client, redactor, false)?;
+    let mut oversized = mock.oversized(&selected);
+    for error in live.oversized(&selected) {
+        if !oversized.contains(&error) {
+            oversized.push(error);
+        }
+    }
+    if !oversized.is_empty() {
+        return Err(Error::NothingSent(oversized));
+    }
     let contract = Arc::new(contract);
     let run = |target: &Target, live: bool| -> Vec<CaseResult> {
         let runner = Runner::new(Arc::clone(&contract), target.clone(), client.clone())

@@ -75,6 +75,10 @@ pub(super) fn run(
         .map_err(|e| Error::start("start the async runtime", e))?;
     let client = client(&args.target.exchange, args.target.cacert.as_deref())?;
     let target = target::build(&args.target, &runtime, &client, redactor, args.dry_run)?;
+    let oversized = target.oversized(&selected);
+    if !oversized.is_empty() {
+        return Err(Error::NothingSent(oversized));
+    }
     let live = target.kind == TargetKind::Live;
     let runner = Arc::new(
         Runner::new(Arc::new(contract), target, client).polite(politeness(&args.target, live)),

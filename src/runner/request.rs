@@ -1,12 +1,18 @@
 //! Request preparation: a request case and a target become the exact request sent.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use percent_encoding::utf8_percent_encode;
 
-use crate::case::{RequestSpec, TASK_ID_SLOT, Value};
+use crate::case::{Case, CaseKind, RequestSpec, TASK_ID_SLOT, Value};
 use crate::http::PreparedRequest;
 use crate::vocab::{PATH_SEGMENT, Variables};
+use crate::yaml::FileError;
+
+/// The most a request's URL and headers may take: each value is capped at 1 MiB, but many
+/// values, or a task id in many slots of the path, would take gigabytes to make.
+const MAX_REQUEST_LEN: usize = 4 << 20;
 
 /// The header the token travels in.
 pub const TOKEN_HEADER: &str = "X-Auth-Token";
@@ -101,6 +107,44 @@ impl Target {
             }
             TargetKind::Live => format!("{} (live)", self.shown_url()),
         }
+    }
+
+    /// The cases whose request would take over [`MAX_REQUEST_LEN`] at this target, each as
+    /// an error naming its file: they stop the run before anything is made or sent.
+    pub fn oversized(&self, cases: &[Arc<Case>]) -> Vec<FileError> {
+        cases
+            .iter()
+            .filter(|case| match &case.kind {
+                CaseKind::Request { request, .. } => self.request_len(request) > MAX_REQUEST_LEN,
+                CaseKind::Document(_) => false,
+            })
+            .map(|case| {
+                FileError::whole(
+                    &case.file,
+                    format!(
+                        "the request would take over {} MiB at this target (its URL and headers); no gateway reads a head that long",
+                        MAX_REQUEST_LEN >> 20
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    /// How long the request `spec` stands for is at this target, at most, without making
+    /// it: the task id is counted as if every byte were percent-encoded.
+    fn request_len(&self, spec: &RequestSpec) -> usize {
+        let len = |value: &Value| value.rendered_len(&self.variables);
+        let slots = spec.path.0.matches(TASK_ID_SLOT).count();
+        let task_ids = slots.saturating_mul(len(&spec.task_id).saturating_mul(3));
+        let token = spec
+            .token
+            .as_ref()
+            .map_or(0, |token| TOKEN_HEADER.len() + len(token));
+        spec.headers
+            .iter()
+            .map(|(name, value)| name.as_str().len().saturating_add(len(value)))
+            .chain([self.base_url.len(), spec.path.0.len(), task_ids, token])
+            .fold(0, usize::saturating_add)
     }
 
     /// The request `spec` stands for at this target. Every variable it refers to must be

@@ -542,3 +542,41 @@ async fn a_step_summary_to_a_pipe_nothing_reads_is_an_error_not_a_hang() {
     let env = [("GITHUB_STEP_SUMMARY", pipe.to_str().unwrap().to_owned())];
     refused_at_once(&["read/"], &env, "a pipe (FIFO) that nothing reads").await;
 }
+
+/// Each value of a request is capped (1 MiB), but many of them, or one task id in many
+/// slots of the path, would fill the memory when the request is made. A request over 4 MiB
+/// stops the run before anything is sent, naming its file.
+#[tokio::test]
+async fn a_request_over_four_mib_stops_the_run_before_anything_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let headers: String = ["A", "B", "C", "D", "E"]
+        .iter()
+        .map(|name| format!("    X-{name}: {{repeat: a, count: 1048576}}\n"))
+        .collect();
+    std::fs::write(
+        dir.path().join("headers.yaml"),
+        format!("request:\n  task_id: ${{task_id}}\n  headers:\n{headers}expect:\n  status: 200\n"),
+    )
+    .unwrap();
+    let slots = "/{task_id}".repeat(20_000);
+    std::fs::write(
+        dir.path().join("slots.yaml"),
+        format!("request:\n  path: \"/v3/tasks{slots}/passphrase\"\n  task_id: {{repeat: \"%\", count: 1000}}\nexpect:\n  status: 404\n"),
+    )
+    .unwrap();
+    let args = ["--cases", dir.path().to_str().unwrap()];
+    let run = tokio::time::timeout(std::time::Duration::from_secs(20), run(&args, &[]))
+        .await
+        .expect("the run ends");
+    assert_eq!(run.code, 2, "{}", run.all());
+    for file in ["headers.yaml", "slots.yaml"] {
+        assert!(
+            run.stderr.contains(&format!(
+                "{file}: the request would take over 4 MiB at this target"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
