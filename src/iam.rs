@@ -63,9 +63,19 @@ impl Credentials {
 /// Why IAM gave no token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IamError {
-    /// IAM answered, and not with a token.
+    /// IAM refused the request (a 4xx): a wrong password, a locked user, a bad scope.
     #[error("IAM refused: {status}{}: {message}", code.as_ref().map(|c| format!(" {c}")).unwrap_or_default())]
     Refused {
+        /// The status.
+        status: u16,
+        /// IAM's error code, when its body has one.
+        code: Option<String>,
+        /// IAM's message, or an excerpt of a body that has none.
+        message: String,
+    },
+    /// IAM answered with another status (a 5xx, say): its own failure, not the password's.
+    #[error("IAM failed: {status}{}: {message} (IAM's own failure, not the password's: try again later)", code.as_ref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Failed {
         /// The status.
         status: u16,
         /// IAM's error code, when its body has one.
@@ -104,10 +114,19 @@ pub async fn token(client: &HttpClient, credentials: &Credentials) -> Result<Str
             .ok_or(IamError::NoToken(answer.status));
     }
     let (code, message) = error_of(&answer.body);
-    Err(IamError::Refused {
-        status: answer.status,
-        code,
-        message,
+    let status = answer.status;
+    Err(if (400..500).contains(&status) {
+        IamError::Refused {
+            status,
+            code,
+            message,
+        }
+    } else {
+        IamError::Failed {
+            status,
+            code,
+            message,
+        }
     })
 }
 

@@ -253,3 +253,27 @@ async fn a_dry_run_asks_iam_nothing() {
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 0);
 }
+
+/// IAM failing (a 5xx) is not a refused password: the message says IAM failed, and does not
+/// blame the password.
+#[tokio::test]
+async fn iams_own_failure_is_not_called_a_refused_password() {
+    use wiremock::matchers::{method, path};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(wiremock::ResponseTemplate::new(503).set_body_json(
+            serde_json::json!({"error_code": "IAM.0000", "error_msg": "service unavailable"}),
+        ))
+        .mount(&server)
+        .await;
+    let run = run_data(&[], &iam_env(&server.uri())).await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("IAM failed: 503 IAM.0000: service unavailable (IAM's own failure, not the password's: try again later)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("refused"), "{}", run.stderr);
+}
