@@ -15,12 +15,20 @@ use rustix::io::Errno;
 /// writer, a read finds the end at once; with nothing reading, the opening to write is an
 /// error. Once open, reads and writes wait as usual (a full pipe drains).
 pub fn open(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
-    let nonblocking = i32::try_from(OFlags::NONBLOCK.bits()).unwrap_or_default();
+    use std::os::unix::fs::FileTypeExt;
+    // The flag's bits, as the C type `open` takes.
+    let nonblocking = OFlags::NONBLOCK.bits() as i32;
     let file = options.custom_flags(nonblocking).open(path).map_err(|e| {
-        if e.raw_os_error() == Some(Errno::NXIO.raw_os_error()) {
-            std::io::Error::other("it is a pipe (FIFO) that nothing reads")
-        } else {
-            e
+        // ENXIO: a FIFO opened to write with nothing reading, a socket, a device with
+        // nothing behind it (`/dev/tty` without a terminal).
+        let kind = std::fs::metadata(path).map(|found| found.file_type());
+        match kind {
+            _ if e.raw_os_error() != Some(Errno::NXIO.raw_os_error()) => e,
+            Ok(kind) if kind.is_fifo() => {
+                std::io::Error::other("it is a pipe (FIFO) that nothing reads")
+            }
+            Ok(kind) if kind.is_socket() => std::io::Error::other("it is a socket, not a file"),
+            _ => std::io::Error::other("no device is behind it"),
         }
     })?;
     fcntl_setfl(&file, fcntl_getfl(&file)? - OFlags::NONBLOCK)?;

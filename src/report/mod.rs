@@ -193,19 +193,45 @@ pub fn folder(id: &str) -> &str {
 enum Destination {
     /// A regular file, or none yet: replaced whole, through a temporary file beside it.
     Replaced(PathBuf),
-    /// Anything else a path can name (`/dev/null`, `/dev/stdout`, a pipe): written into. A
-    /// rename would replace the device or pipe itself (as root, `/dev/null` with a file).
-    Written,
+    /// A device, a pipe, or whatever `/dev` or `/proc` names (`/dev/stdout` may be a log
+    /// file the output is appended to): added to, never replaced. A rename would replace the
+    /// device itself (as root, `/dev/null` with a file) or the log with the report.
+    Added,
 }
 
-/// Where a report at `path` goes; through a link, the file it names.
+/// Where a report at `path` goes; through links, the file they name.
 fn destination(path: &Path) -> std::io::Result<Destination> {
-    match std::fs::metadata(path) {
-        Ok(found) if found.is_dir() => Err(std::io::Error::other("it is a folder")),
-        Ok(found) if found.is_file() => Ok(Destination::Replaced(std::fs::canonicalize(path)?)),
-        Ok(_) => Ok(Destination::Written),
-        Err(_) => Ok(Destination::Replaced(path.to_owned())),
+    let named = named_by_links(path)?;
+    if named.starts_with("/dev") || named.starts_with("/proc") {
+        return Ok(Destination::Added);
     }
+    match std::fs::metadata(&named) {
+        Ok(found) if found.is_dir() => Err(std::io::Error::other("it is a folder")),
+        Ok(found) if found.is_file() => Ok(Destination::Replaced(named)),
+        Ok(_) => Ok(Destination::Added),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Destination::Replaced(named)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The path `path`'s links lead to, stopping at the first that leads into `/dev` or
+/// `/proc` (whose links, such as `/proc/self/fd/1`, name what a descriptor is open on).
+fn named_by_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut named = std::path::absolute(path)?;
+    // As many links as the kernel follows in one path.
+    for _ in 0..40 {
+        if named.starts_with("/dev") || named.starts_with("/proc") {
+            return Ok(named);
+        }
+        match std::fs::read_link(&named) {
+            Ok(target) => {
+                let folder = named.parent().unwrap_or(Path::new("/")).to_owned();
+                named = std::path::absolute(folder.join(target))?;
+            }
+            Err(_) => return Ok(named),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
 /// Checks that a report can be written at `path`: a file can be made in its folder (where
@@ -225,13 +251,13 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
 }
 
 /// Writes the report `bytes` to `path`: a regular file (or none yet) is replaced whole and
-/// atomically; a device or a pipe is written into.
+/// atomically; a device, a pipe or `/dev/stdout` is added to.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     match destination(path)? {
         Destination::Replaced(path) => write_atomically(&path, bytes),
-        Destination::Written => {
-            crate::file::open(std::fs::OpenOptions::new().write(true), path)?.write_all(bytes)
+        Destination::Added => {
+            crate::file::open(std::fs::OpenOptions::new().append(true), path)?.write_all(bytes)
         }
     }
 }

@@ -580,3 +580,15 @@ async fn a_request_over_four_mib_stops_the_run_before_anything_is_made() {
     }
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+/// A socket named as a file is said to be one (its opening fails with ENXIO, as a pipe
+/// nothing reads does).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_socket_named_as_a_fixture_is_said_to_be_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("fixture.yaml");
+    let _listening = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let args = ["--fixture", socket.to_str().unwrap(), "read/"];
+    refused_at_once(&args, &[], "it is a socket, not a file").await;
+}

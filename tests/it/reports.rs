@@ -406,23 +406,27 @@ async fn a_report_that_cannot_be_written_whole_leaves_nothing_behind() {
 /// A report whose path is not a regular file is written into it, never replaced: as root, a
 /// rename over `/dev/null` or `/dev/stdout` would have replaced the device itself. A FIFO
 /// stands in for them here (the same branch, without touching the machine's devices).
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_report_to_a_pipe_is_written_into_it_and_the_pipe_stays() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("report.fifo");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     assert!(made.unwrap().success());
-    let (sender, read) = std::sync::mpsc::channel();
-    let reader = fifo.clone();
-    // Left blocked in its opening if the run never opens the pipe: the channel bounds it.
-    std::thread::spawn(move || sender.send(std::fs::read_to_string(reader)));
+    // The reading end, open before the run (without waiting for a writer): the report fits
+    // in the pipe's buffer, and is read once the run has ended.
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    const O_NONBLOCK: i32 = 0o4000;
+    let mut reading = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
     let output = run_data(&["--report-json", fifo.to_str().unwrap(), "read/"], &[]).await;
     assert_eq!(output.code, 0, "{}", output.all());
-    let text = read
-        .recv_timeout(std::time::Duration::from_secs(20))
-        .expect("the report never came through the pipe")
-        .unwrap();
+    let mut text = String::new();
+    reading.read_to_string(&mut text).unwrap();
     let report: Json = serde_json::from_str(&text).unwrap();
     assert_eq!(report["summary"]["passed"], 1, "{report:#}");
     use std::os::unix::fs::FileTypeExt;
@@ -463,4 +467,44 @@ async fn a_report_through_a_link_replaces_the_file_it_names() {
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
     let report: Json = serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
     assert_eq!(report["summary"]["passed"], 1, "{report:#}");
+}
+
+/// `--report-json /dev/stdout` with the output appended to a log: the report is added to the
+/// log, never renamed over it (which took the log's earlier lines and the run's own output).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_report_to_dev_stdout_is_added_to_the_log_the_output_goes_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.txt");
+    std::fs::write(&log, "an earlier line\n").unwrap();
+    let script = format!(
+        "exec '{}' --cases '{}' --report-json /dev/stdout read/ >> '{}'",
+        env!("CARGO_BIN_EXE_sms-conformance"),
+        common::data_cases().display(),
+        log.display()
+    );
+    let status = tokio::process::Command::from(common::binary::scrubbed("bash"))
+        .args(["-c", &script])
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("an earlier line\n"), "{text}");
+    assert!(text.contains("test read/valid-call ... ok"), "{text}");
+    assert!(text.contains("\"format_version\""), "{text}");
+}
+
+/// A report path that is a link to no file yet makes the file the link names; the link stays.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_report_through_a_dangling_link_makes_the_file_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink("real.json", &link).unwrap();
+    let output = run_data(&["--report-json", link.to_str().unwrap(), "read/"], &[]).await;
+    assert_eq!(output.code, 0, "{}", output.all());
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    let written = std::fs::read_to_string(dir.path().join("real.json")).unwrap();
+    assert!(written.contains("\"format_version\""), "{written}");
 }
