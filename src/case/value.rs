@@ -90,7 +90,7 @@ impl Template {
 
     /// How long the text is with every reference replaced, without making it; a reference
     /// the target lacks counts nothing.
-    fn rendered_len(&self, variables: &Variables) -> usize {
+    pub fn rendered_len(&self, variables: &Variables) -> usize {
         self.parts
             .iter()
             .map(|part| match part {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use percent_encoding::utf8_percent_encode;
 
-use crate::case::{Case, CaseKind, RequestSpec, TASK_ID_SLOT, Value};
+use crate::case::{Case, CaseKind, Expectation, Expected, RequestSpec, TASK_ID_SLOT, Value};
 use crate::http::PreparedRequest;
 use crate::vocab::{PATH_SEGMENT, Variables};
 use crate::yaml::FileError;
@@ -109,25 +109,46 @@ impl Target {
         }
     }
 
-    /// The cases whose request would take over [`MAX_REQUEST_LEN`] at this target, each as
-    /// an error naming its file: they stop the run before anything is made or sent.
+    /// The cases whose request, or the texts their body checks compare, would take over
+    /// [`MAX_REQUEST_LEN`] at this target, each as an error naming its file: they stop the
+    /// run before anything is made or sent.
     pub fn oversized(&self, cases: &[Arc<Case>]) -> Vec<FileError> {
+        let over = |what: &str| {
+            format!(
+                "{what} would take over {} MiB at this target",
+                MAX_REQUEST_LEN >> 20
+            )
+        };
         cases
             .iter()
-            .filter(|case| match &case.kind {
-                CaseKind::Request { request, .. } => self.request_len(request) > MAX_REQUEST_LEN,
-                CaseKind::Document(_) => false,
-            })
-            .map(|case| {
-                FileError::whole(
-                    &case.file,
-                    format!(
-                        "the request would take over {} MiB at this target (its URL and headers); no gateway reads a head that long",
-                        MAX_REQUEST_LEN >> 20
-                    ),
-                )
+            .filter_map(|case| {
+                let CaseKind::Request { request, expect } = &case.kind else {
+                    return None;
+                };
+                let message = if self.request_len(request) > MAX_REQUEST_LEN {
+                    over("the request (its URL and headers)")
+                        + "; no gateway reads a head that long"
+                } else if self.expected_len(expect) > MAX_REQUEST_LEN {
+                    over("the texts `expect.body` compares")
+                } else {
+                    return None;
+                };
+                Some(FileError::whole(&case.file, message))
             })
             .collect()
+    }
+
+    /// How long the texts `expect`'s body checks compare are at this target, without making
+    /// them: `${token}` a hundred thousand times is short in a file, long with a token.
+    fn expected_len(&self, expect: &Expectation) -> usize {
+        expect
+            .body
+            .iter()
+            .filter_map(|(_, check)| match &check.value.equals {
+                Some(Expected::Text(template)) => Some(template.rendered_len(&self.variables)),
+                _ => None,
+            })
+            .fold(0, usize::saturating_add)
     }
 
     /// How long the request `spec` stands for is at this target, at most, without making
@@ -139,7 +160,7 @@ impl Target {
         let token = spec
             .token
             .as_ref()
-            .map_or(0, |token| TOKEN_HEADER.len() + len(token));
+            .map_or(0, |token| TOKEN_HEADER.len().saturating_add(len(token)));
         spec.headers
             .iter()
             .map(|(name, value)| name.as_str().len().saturating_add(len(value)))

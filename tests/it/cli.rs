@@ -572,7 +572,7 @@ async fn a_request_over_four_mib_stops_the_run_before_anything_is_made() {
     for file in ["headers.yaml", "slots.yaml"] {
         assert!(
             run.stderr.contains(&format!(
-                "{file}: the request would take over 4 MiB at this target"
+                "{file}: the request (its URL and headers) would take over 4 MiB at this target"
             )),
             "{}",
             run.stderr
@@ -591,4 +591,49 @@ async fn a_socket_named_as_a_fixture_is_said_to_be_one() {
     let _listening = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     let args = ["--fixture", socket.to_str().unwrap(), "read/"];
     refused_at_once(&args, &[], "it is a socket, not a file").await;
+}
+
+/// A body check of `${token}` a hundred thousand times is 800 KB in its file, and gigabytes
+/// with a 100 KB token: it stops the run before anything is sent, naming its file.
+#[tokio::test]
+async fn a_body_check_over_four_mib_at_the_target_stops_the_run() {
+    let server = stub(faithful).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "t".repeat(100_000)).unwrap();
+    let cases = dir.path().join("cases");
+    std::fs::create_dir(&cases).unwrap();
+    std::fs::write(
+        cases.join("echo.yaml"),
+        format!(
+            "request:\n  task_id: ${{task_id}}\n  token: ${{token}}\nexpect:\n  status: 200\n  body:\n    /task_id: {{equals: \"{}\"}}\n",
+            "${token}".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let env: Vec<_> = builtin_env()
+        .into_iter()
+        .filter(|(name, _)| *name != "SMS_TOKEN")
+        .collect();
+    let uri = server.uri();
+    let args = [
+        "--cases",
+        cases.to_str().unwrap(),
+        "--base-url",
+        &uri,
+        "--token-file",
+        token.to_str().unwrap(),
+    ];
+    let run = tokio::time::timeout(std::time::Duration::from_secs(20), run(&args, &env))
+        .await
+        .expect("the run ends");
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "echo.yaml: the texts `expect.body` compares would take over 4 MiB at this target"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
