@@ -357,3 +357,44 @@ fn without_a_fixture_the_example_is_the_built_in_mocks_first_task() {
         .and_then(Json::as_str);
     assert_eq!(example, Some(Fixture::builtin().tasks[0].id.as_str()));
 }
+
+/// `--check` reads the committed copy no further than a document's length past the
+/// document's own: `/dev/zero` is out of date at once, and a pipe nobody writes reads as
+/// empty. Before, the first filled the memory and the second waited forever.
+#[cfg(unix)]
+#[tokio::test]
+async fn check_reads_an_endless_or_silent_copy_without_hanging() {
+    let temp = tempfile::tempdir().unwrap();
+    let silent = temp.path().join("silent.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&silent).status();
+    assert!(made.unwrap().success());
+    for (copy, says) in [
+        (
+            "/dev/zero",
+            "out of date with the contract (it is longer than the document)",
+        ),
+        (
+            path(&silent),
+            "out of date with the contract (first difference at line 1)",
+        ),
+    ] {
+        let (schemas, cases) = (dir().join("schemas"), dir().join("cases"));
+        let args = [
+            "openapi",
+            "--check",
+            copy,
+            "--schemas",
+            path(&schemas),
+            "--cases",
+            path(&cases),
+        ];
+        let run = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            common::binary::run(&args, &[]),
+        )
+        .await
+        .expect("the check ends");
+        assert_eq!(run.code, 1, "{}", run.all());
+        assert!(run.stdout.contains(says), "{}", run.all());
+    }
+}
