@@ -99,12 +99,14 @@ enum Step {
 const MAX_BODY_LEN: usize = 4 * MAX_GENERATED_LEN;
 
 impl Fill {
-    /// How long its value is as JSON text (without making it); 0 when it is malformed.
+    /// How long its value is as JSON text, without building it (a `json` or `of` value, at
+    /// most the file's size, is written out to be measured); 0 when it is malformed or over
+    /// its own cap, which [`Fill::value`] then reports.
     fn json_len(&self) -> usize {
         let quoted = |len: usize| len.saturating_add(2);
         match (self.text, self.items, &self.json, &self.of) {
-            (Some(len), None, None, None) => quoted(len),
-            (None, Some(count), None, of) => {
+            (Some(len), None, None, None) if len <= MAX_GENERATED_LEN => quoted(len),
+            (None, Some(count), None, of) if count <= MAX_GENERATED_LEN => {
                 let item = of.as_ref().map_or(quoted(1), |of| of.to_string().len());
                 // Each item and its comma, and the brackets.
                 count

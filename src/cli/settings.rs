@@ -317,7 +317,7 @@ pub fn check_url(url: &str, name: &str) -> Result<(), Error> {
         // The run appends the API's path: after a `?` or a `#` it would never reach the server.
         Some("http" | "https") if scheme.is_some_and(|(_, rest)| rest.contains(['?', '#'])) => {
             Err(Error::Usage(format!(
-                "{name} has a query or a fragment (?... or #...): the API's path is appended to it, so give the endpoint alone (https://host[:port][/prefix])"
+                "{name} has a query or a fragment (?... or #...): the API's path is appended to it, so give the endpoint alone (https://host[:port][/prefix]; a ? or # in a user name or password is written %3F or %23)"
             )))
         }
         Some("http" | "https") => Ok(()),

@@ -142,8 +142,10 @@ const REFUSING_AT_ONCE: usize = 16;
 #[tokio::test]
 async fn past_sixteen_refusals_at_once_a_connection_is_closed_without_an_answer() {
     let (mock, _held) = mock_at_its_cap().await;
-    // Each round holds every refusal with a silent connection for its second, then tries
-    // one more. A round slower than that (a stalled machine) proves nothing and is retried.
+    // Each round holds every refusal with a silent connection for its second, tries one
+    // more, then asks on the last silent one: the cap is exactly 16 when that one is still
+    // refused with a 429 and the one more got nothing. A round slower than that (a stalled
+    // machine) proves nothing and is retried.
     let mut rounds = 0;
     loop {
         rounds += 1;
@@ -155,18 +157,25 @@ async fn past_sixteen_refusals_at_once_a_connection_is_closed_without_an_answer(
         let mut one_more = mock.connect().await;
         // The write may already meet the close.
         let _ = one_more.write_all(permitted_request().as_bytes()).await;
-        let answer = read_answer(&mut one_more).await;
+        let past_the_cap = read_answer(&mut one_more).await;
+        let mut last = silent.pop().unwrap();
+        last.write_all(permitted_request().as_bytes())
+            .await
+            .unwrap();
+        let at_the_cap = read_answer(&mut last).await;
         if started.elapsed() < Duration::from_millis(800) {
             assert!(
-                answer.is_none(),
-                "answered past the refusals' cap: {answer:?}"
+                past_the_cap.is_none(),
+                "answered past the refusals' cap: {past_the_cap:?}"
             );
+            let refused = at_the_cap.expect("the 16th refusal was not answered");
+            assert_eq!(refused.status, 429, "{refused:?}");
             break;
         }
         assert!(rounds < 5, "no round took under 800 ms");
         sleep(Duration::from_millis(1200)).await;
     }
-    // The silent ones are cut after their second; refusals are answered again.
+    // Once the silent ones are gone, refusals are answered again.
     let answered = answer_until(&mock, |_| true)
         .await
         .expect("no refusal answered after the silent connections were cut");
