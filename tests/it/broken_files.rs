@@ -218,11 +218,7 @@ fn load_without_hanging(
 fn a_fifo_a_socket_or_a_device_among_the_cases_is_refused_without_hanging() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("good.yaml"), VALID).unwrap();
-    let status = std::process::Command::new("mkfifo")
-        .arg(dir.path().join("fifo.yaml"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::fifo(&dir.path().join("fifo.yaml"));
     let _socket = std::os::unix::net::UnixListener::bind(dir.path().join("socket.yaml")).unwrap();
     std::os::unix::fs::symlink("/dev/null", dir.path().join("device.yaml")).unwrap();
     let errors = load_without_hanging(dir.path()).expect_err("special files must be refused");

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::process::Stdio;
 
-use common::binary::{builtin_env, command, run, run_data};
+use common::binary::{builtin_env, command, refused_at_once, run, run_data};
 use common::{LONG_PASSPHRASE, faithful, long_passphrase, stub};
 use serde_json::json;
 use sms_conformance::mock::Fixture;
@@ -423,16 +423,6 @@ async fn an_endless_file_is_refused_without_reading_it_all(
     refused_at_once(&args, &env, message).await;
 }
 
-/// Runs the data cases with `args` and checks the run ends within 20 s, with exit 2 and
-/// `message`.
-async fn refused_at_once(args: &[&str], env: &[(&str, String)], message: &str) {
-    let run = tokio::time::timeout(std::time::Duration::from_secs(20), run_data(args, env))
-        .await
-        .expect("the run ends");
-    assert_eq!(run.code, 2, "{}", run.all());
-    assert!(run.stderr.contains(message), "{}", run.stderr);
-}
-
 #[tokio::test]
 async fn an_endless_schema_is_refused_without_reading_it_all() {
     let schemas = tempfile::tempdir().unwrap();
@@ -483,13 +473,6 @@ async fn an_endpoint_with_a_query_or_a_fragment_is_refused(
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
-/// A FIFO at `path`.
-#[cfg(unix)]
-fn fifo(path: &std::path::Path) {
-    let made = std::process::Command::new("mkfifo").arg(path).status();
-    assert!(made.unwrap().success());
-}
-
 /// A token file that is a pipe, as `--token-file <(vault read ...)` gives, is read as it
 /// comes; a pipe nobody writes reads as empty at once, instead of blocking the opening.
 #[cfg(unix)]
@@ -502,13 +485,11 @@ async fn a_token_from_a_pipe_is_read_and_a_pipe_nobody_writes_is_empty_not_a_han
         .collect();
     // bash's process substitution, as a user writes it.
     let script = format!(
-        "exec '{}' --cases '{}' --base-url '{}' --token-file <(printf %s \"$TOKEN\") read/",
-        env!("CARGO_BIN_EXE_sms-conformance"),
+        "exec \"$BIN\" --cases '{}' --base-url '{}' --token-file <(printf %s \"$TOKEN\") read/",
         common::data_cases().display(),
         server.uri()
     );
-    let output = tokio::process::Command::from(common::binary::scrubbed("bash"))
-        .args(["-c", &script])
+    let output = common::binary::bash(&script)
         .envs(env.iter().map(|(name, value)| (name, value)))
         .env("TOKEN", common::builtin_token("token"))
         .output()
@@ -520,7 +501,7 @@ async fn a_token_from_a_pipe_is_read_and_a_pipe_nobody_writes_is_empty_not_a_han
 
     let dir = tempfile::tempdir().unwrap();
     let silent = dir.path().join("silent");
-    fifo(&silent);
+    common::fifo(&silent);
     let uri = server.uri();
     let args = [
         "--base-url",
@@ -538,7 +519,7 @@ async fn a_token_from_a_pipe_is_read_and_a_pipe_nobody_writes_is_empty_not_a_han
 async fn a_step_summary_to_a_pipe_nothing_reads_is_an_error_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
     let pipe = dir.path().join("summary");
-    fifo(&pipe);
+    common::fifo(&pipe);
     let env = [("GITHUB_STEP_SUMMARY", pipe.to_str().unwrap().to_owned())];
     refused_at_once(&["read/"], &env, "a pipe (FIFO) that nothing reads").await;
 }

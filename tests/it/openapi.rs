@@ -366,8 +366,7 @@ fn without_a_fixture_the_example_is_the_built_in_mocks_first_task() {
 async fn check_reads_an_endless_or_silent_copy_without_hanging() {
     let temp = tempfile::tempdir().unwrap();
     let silent = temp.path().join("silent.yaml");
-    let made = std::process::Command::new("mkfifo").arg(&silent).status();
-    assert!(made.unwrap().success());
+    common::fifo(&silent);
     for (copy, says) in [
         (
             "/dev/zero",

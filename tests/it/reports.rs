@@ -381,18 +381,12 @@ async fn a_replaced_report_keeps_its_permissions() {
 async fn a_report_that_cannot_be_written_whole_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("junit.xml");
-    let binary = env!("CARGO_BIN_EXE_sms-conformance");
-    let cases = common::data_cases();
     let script = format!(
-        "trap '' XFSZ; ulimit -f 0; exec '{binary}' --cases '{}' --junit '{}'",
-        cases.display(),
+        "trap '' XFSZ; ulimit -f 0; exec \"$BIN\" --cases '{}' --junit '{}'",
+        common::data_cases().display(),
         junit.display()
     );
-    let output = tokio::process::Command::new("bash")
-        .args(["-c", &script])
-        .output()
-        .await
-        .unwrap();
+    let output = common::binary::bash(&script).output().await.unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot write"), "{stderr}");
@@ -411,8 +405,7 @@ async fn a_report_that_cannot_be_written_whole_leaves_nothing_behind() {
 async fn a_report_to_a_pipe_is_written_into_it_and_the_pipe_stays() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("report.fifo");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-    assert!(made.unwrap().success());
+    common::fifo(&fifo);
     // The reading end, open before the run (without waiting for a writer): the report fits
     // in the pipe's buffer, and is read once the run has ended.
     use std::io::Read;
@@ -439,18 +432,9 @@ async fn a_report_to_a_pipe_is_written_into_it_and_the_pipe_stays() {
 async fn a_report_to_a_pipe_nothing_reads_is_an_error_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("report.fifo");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-    assert!(made.unwrap().success());
+    common::fifo(&fifo);
     let args = ["--report-json", fifo.to_str().unwrap(), "read/"];
-    let output = tokio::time::timeout(std::time::Duration::from_secs(20), run_data(&args, &[]))
-        .await
-        .expect("the run ends");
-    assert_eq!(output.code, 2, "{}", output.all());
-    assert!(
-        output.stderr.contains("a pipe (FIFO) that nothing reads"),
-        "{}",
-        output.stderr
-    );
+    common::binary::refused_at_once(&args, &[], "a pipe (FIFO) that nothing reads").await;
 }
 
 /// A report path that is a link is written where the link points; the link stays.
@@ -478,16 +462,11 @@ async fn a_report_to_dev_stdout_is_added_to_the_log_the_output_goes_to() {
     let log = dir.path().join("log.txt");
     std::fs::write(&log, "an earlier line\n").unwrap();
     let script = format!(
-        "exec '{}' --cases '{}' --report-json /dev/stdout read/ >> '{}'",
-        env!("CARGO_BIN_EXE_sms-conformance"),
+        "exec \"$BIN\" --cases '{}' --report-json /dev/stdout read/ >> '{}'",
         common::data_cases().display(),
         log.display()
     );
-    let status = tokio::process::Command::from(common::binary::scrubbed("bash"))
-        .args(["-c", &script])
-        .status()
-        .await
-        .unwrap();
+    let status = common::binary::bash(&script).status().await.unwrap();
     assert_eq!(status.code(), Some(0));
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.starts_with("an earlier line\n"), "{text}");

@@ -65,6 +65,27 @@ pub fn scrubbed(program: &str) -> std::process::Command {
     command
 }
 
+/// Runs the data cases with `args` and checks that the run ends within 20 s, with exit 2 and
+/// `message` on stderr: for input that used to hang or fill the memory.
+pub async fn refused_at_once(args: &[&str], env: &[(&str, String)], message: &str) {
+    let run = tokio::time::timeout(std::time::Duration::from_secs(20), run_data(args, env))
+        .await
+        .expect("the run ends");
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains(message), "{}", run.stderr);
+}
+
+/// bash running `script`, in which `$BIN` is the binary: for what a user's shell does with
+/// it (process substitution, `>>`, `ulimit`).
+pub fn bash(script: &str) -> Command {
+    let mut command = Command::from(scrubbed("bash"));
+    command
+        .args(["-c", script])
+        .env("BIN", env!("CARGO_BIN_EXE_sms-conformance"))
+        .kill_on_drop(true);
+    command
+}
+
 /// Runs the binary to its end.
 pub async fn run(args: &[&str], env: &[(&str, String)]) -> Run {
     let output = command(args, env).output().await.expect("the binary runs");

@@ -158,6 +158,12 @@ pub fn builtin_token(name: &str) -> String {
         .clone()
 }
 
+/// Makes a FIFO (a named pipe) at `path`.
+pub fn fifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.is_ok_and(|status| status.success()), "mkfifo {path:?}");
+}
+
 /// The repository's root.
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
