@@ -15,10 +15,38 @@ use rustix::io::Errno;
 /// writer, a read finds the end at once; with nothing reading, the opening to write is an
 /// error. Once open, reads and writes wait as usual (a full pipe drains).
 pub fn open(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
+    let file = open_without_waiting(options, path)?;
+    wait_from_now(&file)?;
+    Ok(file)
+}
+
+/// The bytes of `file`, or `None` if it holds more than `cap` bytes (not read further). Its
+/// size is not asked first: a device or a growing file would give a wrong one.
+pub fn read_capped(file: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    // Room for a usual file in one read; the next read finds the end.
+    let mut bytes = Vec::with_capacity(8 * 1024);
+    let mut reading =
+        open_without_waiting(OpenOptions::new().read(true), file)?.take(cap.saturating_add(1));
+    // A regular file never says "would block": it is read with no more system calls than
+    // a plain opening takes. A pipe whose writer has not written yet is waited on from then.
+    loop {
+        match reading.read_to_end(&mut bytes) {
+            Ok(_) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                wait_from_now(reading.get_ref())?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+}
+
+/// Opens `path` with `O_NONBLOCK`, which an opening of a FIFO heeds; says what ENXIO means.
+fn open_without_waiting(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::FileTypeExt;
     // The flag's bits, as the C type `open` takes.
     let nonblocking = OFlags::NONBLOCK.bits() as i32;
-    let file = options.custom_flags(nonblocking).open(path).map_err(|e| {
+    options.custom_flags(nonblocking).open(path).map_err(|e| {
         // ENXIO: a FIFO opened to write with nothing reading, a socket, a device with
         // nothing behind it (`/dev/tty` without a terminal).
         let kind = std::fs::metadata(path).map(|found| found.file_type());
@@ -30,18 +58,11 @@ pub fn open(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
             Ok(kind) if kind.is_socket() => std::io::Error::other("it is a socket, not a file"),
             _ => std::io::Error::other("no device is behind it"),
         }
-    })?;
-    fcntl_setfl(&file, fcntl_getfl(&file)? - OFlags::NONBLOCK)?;
-    Ok(file)
+    })
 }
 
-/// The bytes of `file`, or `None` if it holds more than `cap` bytes (not read further). Its
-/// size is not asked first: a device or a growing file would give a wrong one.
-pub fn read_capped(file: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
-    // Room for a usual file in one read; the next read finds the end.
-    let mut bytes = Vec::with_capacity(8 * 1024);
-    open(OpenOptions::new().read(true), file)?
-        .take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+/// Makes `file`'s reads and writes wait again.
+fn wait_from_now(file: &File) -> std::io::Result<()> {
+    fcntl_setfl(file, fcntl_getfl(file)? - OFlags::NONBLOCK)?;
+    Ok(())
 }

@@ -483,9 +483,10 @@ async fn a_token_from_a_pipe_is_read_and_a_pipe_nobody_writes_is_empty_not_a_han
         .into_iter()
         .filter(|(name, _)| *name != "SMS_TOKEN")
         .collect();
-    // bash's process substitution, as a user writes it.
+    // bash's process substitution, as a user writes it; its writer slow to write, so that
+    // the first read finds the pipe empty but not ended.
     let script = format!(
-        "exec \"$BIN\" --cases '{}' --base-url '{}' --token-file <(printf %s \"$TOKEN\") read/",
+        "exec \"$BIN\" --cases '{}' --base-url '{}' --token-file <(sleep 0.3; printf %s \"$TOKEN\") read/",
         common::data_cases().display(),
         server.uri()
     );
