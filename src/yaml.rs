@@ -190,9 +190,10 @@ pub fn parse<T: serde::de::DeserializeOwned>(file: &Path, bytes: &[u8]) -> Resul
         position: Some(line_column(&bytes[..e.valid_up_to()])),
         message: "the file is not valid UTF-8".to_owned(),
     })?;
+    // A byte-order mark is no content either (`trim` keeps it).
     let content = text
         .lines()
-        .map(str::trim)
+        .map(|line| line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'))
         .any(|line| !line.is_empty() && !line.starts_with('#'));
     if !content {
         return Err(FileError::whole(

@@ -480,9 +480,20 @@ impl<'a> Renderer<'a> {
     }
 }
 
-/// `text`'s lines, trimmed, joined by spaces.
+/// `text`'s lines, trimmed, joined by spaces; a lone carriage return or a tab is a space,
+/// another control character escaped. A line break in a case's description could forge a
+/// line of its block (`sent: ...`).
 fn one_line(text: &str) -> String {
-    text.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+    let joined = text.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let mut line = String::with_capacity(joined.len());
+    for c in joined.chars() {
+        match c {
+            '\r' | '\t' => line.push(' '),
+            c if c.is_control() => line.extend(c.escape_default()),
+            c => line.push(c),
+        }
+    }
+    line
 }
 
 /// Each attempt: its status or error, and the wait after it.
@@ -550,7 +561,7 @@ fn unreachable_hint(why: &str) -> &'static str {
 fn heading(case: &Case) -> String {
     let mut out = format!("case: {} ({})\n", case.id, case.file.display());
     if let Some(description) = &case.description {
-        let _ = writeln!(out, "      {description}");
+        let _ = writeln!(out, "      {}", one_line(description));
     }
     out
 }

@@ -25,13 +25,22 @@ impl JsonPointer {
     /// A pointer from its escaped text: empty, or starting with `/`.
     pub fn parse(text: impl Into<String>) -> Result<JsonPointer, String> {
         let text = text.into();
-        if text.is_empty() || text.starts_with('/') {
-            Ok(JsonPointer(text))
-        } else {
-            Err(format!(
+        if !text.is_empty() && !text.starts_with('/') {
+            return Err(format!(
                 "`{text}` is not a JSON pointer: it must be empty or start with `/`"
-            ))
+            ));
         }
+        // RFC 6901: `~` begins `~0` or `~1`, nothing else.
+        let escapes_well = text
+            .split('~')
+            .skip(1)
+            .all(|after| after.starts_with(['0', '1']));
+        if !escapes_well {
+            return Err(format!(
+                "`{text}` is not a JSON pointer: inside a segment, `~` is written `~0` and `/` `~1`"
+            ));
+        }
+        Ok(JsonPointer(text))
     }
 
     /// The pointer's escaped text.

@@ -619,3 +619,30 @@ async fn a_body_check_over_four_mib_at_the_target_stops_the_run() {
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+/// A description on several lines is shown on one: a line break in it could forge a line
+/// of the failure's block (`sent: ...`).
+#[tokio::test]
+async fn a_description_is_shown_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("forged.yaml"),
+        "description: \"reads it\\nsent: GET http://forged.example/\\r\\tend\"\nrequest:\n  task_id: ${task_id}\n  token: ${token}\nexpect:\n  status: 201\n",
+    )
+    .unwrap();
+    let run = run(&["--cases", dir.path().to_str().unwrap()], &[]).await;
+    assert_eq!(run.code, 101, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("reads it sent: GET http://forged.example/  end"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout
+            .lines()
+            .any(|line| line.trim_start().starts_with("sent: GET http://forged")),
+        "{}",
+        run.stdout
+    );
+}
