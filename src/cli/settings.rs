@@ -308,8 +308,13 @@ pub fn check(
 /// or the variable). The value is never echoed whole: it may hold a password.
 pub fn check_url(url: &str, name: &str) -> Result<(), Error> {
     if url.trim().is_empty() {
+        let or = if name.starts_with("--") {
+            "leave the flag out"
+        } else {
+            "unset it"
+        };
         return Err(Error::Usage(format!(
-            "{name} is empty: give the endpoint's URL (https://...), or unset it"
+            "{name} is empty: give the endpoint's URL (https://...), or {or}"
         )));
     }
     let scheme = url.split_once("://");
@@ -380,5 +385,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("SMS_ENDPOINT is empty"), "{error}");
+        assert!(error.ends_with("or unset it"), "{error}");
+        let error = check_url("", Source::Flag.name()).unwrap_err().to_string();
+        assert!(
+            error.ends_with(
+                "--base-url is empty: give the endpoint's URL (https://...), or leave the flag out"
+            ),
+            "{error}"
+        );
     }
 }

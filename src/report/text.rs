@@ -520,6 +520,10 @@ fn attempts_text(attempts: &[Attempt]) -> String {
 
 /// A duration in seconds, as people read it: `3s`, `0.5s`.
 fn seconds(duration: std::time::Duration) -> String {
+    // A Retry-After of twenty digits would read 18446744073709552000s.
+    if duration > std::time::Duration::from_secs(86_400) {
+        return "more than a day".to_owned();
+    }
     format!("{}s", (duration.as_secs_f64() * 100.0).round() / 100.0)
 }
 
@@ -640,6 +644,12 @@ fn verdict_text(case: Option<&Case>, verdict: &Verdict) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wait_longer_than_a_day_is_said_so_not_in_twenty_digits() {
+        assert_eq!(seconds(std::time::Duration::from_millis(1500)), "1.5s");
+        assert_eq!(seconds(std::time::Duration::MAX), "more than a day");
+    }
 
     #[test]
     fn an_excerpt_masks_passphrases_escapes_controls_and_stops_at_its_length() {
