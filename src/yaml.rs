@@ -208,9 +208,13 @@ pub fn parse<T: serde::de::DeserializeOwned>(file: &Path, bytes: &[u8]) -> Resul
             Some(location) => {
                 let (position, message) =
                     actual_fault(text, (location.line(), location.column()), message);
-                // A missing field is reported where its mapping starts: name the mapping.
+                // A missing field is reported where its mapping starts: name the mapping. A
+                // second document belongs to no key of the first.
                 let parent = message.starts_with("missing field");
-                let message = match key_path_at(text, position.0, parent) {
+                let key_path = (!message.starts_with(SECOND_DOCUMENT))
+                    .then(|| key_path_at(text, position.0, parent))
+                    .flatten();
+                let message = match key_path {
                     Some(path) => format!("`{path}`: {message}"),
                     None => message,
                 };
@@ -349,10 +353,28 @@ fn parser_message(error: &serde_saphyr::Error) -> String {
         .split(", set DuplicateKeyPolicy")
         .next()
         .unwrap_or(message);
+    if message.starts_with("multiple YAML documents detected") {
+        return format!(
+            "{SECOND_DOCUMENT}: a file holds one (remove the `---` above, or move what follows to a file of its own)"
+        );
+    }
+    if let Some(depth) = message
+        .strip_prefix("budget breached: Depth { depth: ")
+        .and_then(|rest| rest.strip_suffix(" }"))
+    {
+        let allowed = depth
+            .parse::<u64>()
+            .map_or(0, |depth| depth.saturating_sub(1));
+        return format!("nested {depth} levels deep, more than the {allowed} the reader allows");
+    }
     message
         .replace("expected mapping start", "expected a mapping")
         .replace("expected sequence start", "expected a list")
+        .replace("budget breached: ", "over the reader's limits for a file: ")
 }
+
+/// How the parser's "multiple YAML documents" is said.
+const SECOND_DOCUMENT: &str = "a second YAML document starts here";
 
 fn line_column(prefix: &[u8]) -> (u64, u64) {
     let line = prefix.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
