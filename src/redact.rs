@@ -80,6 +80,8 @@ const FORM_VALUE_END: &[char] = &['&', ';', '#', '"', '\'', ',', ' ', '\t', '\r'
 struct Forms {
     /// The secrets learned, as given: the proxy learns the same token on every request.
     learned: HashSet<String>,
+    /// Every form in the two lists: a look-up, where a list's would cost its length.
+    listed: HashSet<String>,
     /// Forms of [`MIN_ANYWHERE`] characters or more, longest first: masked anywhere.
     anywhere: Vec<String>,
     /// Shorter forms: masked only as whole values.
@@ -97,9 +99,7 @@ impl Redactor {
     /// A redactor that knows `secrets` from the start.
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Redactor {
         let redactor = Redactor::default();
-        for secret in secrets {
-            redactor.learn(secret);
-        }
+        redactor.learn_all(secrets);
         redactor
     }
 
@@ -112,30 +112,42 @@ impl Redactor {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .learned
             .contains(secret);
-        if secret.is_empty() || known {
-            return;
+        if !secret.is_empty() && !known {
+            self.learn_all([secret]);
         }
+    }
+
+    /// Adds secrets and their derived forms, ordering the forms once for all of them: a
+    /// fixture of 22,000 tasks, ordered after each, took 8 s to start.
+    pub fn learn_all<'a>(&self, secrets: impl IntoIterator<Item = &'a str>) {
         let mut forms = self
             .forms
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !forms.learned.insert(secret.to_owned()) {
-            return;
-        }
-        for form in derived_forms(secret) {
-            let list = if form.chars().count() >= MIN_ANYWHERE {
-                &mut forms.anywhere
-            } else {
-                &mut forms.whole
-            };
-            if !list.contains(&form) {
-                list.push(form);
+        let mut added = false;
+        for secret in secrets {
+            if secret.is_empty() || !forms.learned.insert(secret.to_owned()) {
+                continue;
+            }
+            for form in derived_forms(secret) {
+                if forms.listed.contains(&form) {
+                    continue;
+                }
+                forms.listed.insert(form.clone());
+                if form.chars().count() >= MIN_ANYWHERE {
+                    forms.anywhere.push(form);
+                } else {
+                    forms.whole.push(form);
+                }
+                added = true;
             }
         }
-        // Longest first, so that a form containing another is masked whole.
-        forms
-            .anywhere
-            .sort_by_key(|form| std::cmp::Reverse(form.len()));
+        if added {
+            // Longest first, so that a form containing another is masked whole.
+            forms
+                .anywhere
+                .sort_by_key(|form| std::cmp::Reverse(form.len()));
+        }
     }
 
     /// Learns every string value of a `passphrase` key anywhere in `body`.

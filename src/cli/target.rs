@@ -55,7 +55,7 @@ pub(super) fn embedded(
     file: Option<PathBuf>,
     redactor: &Redactor,
 ) -> Result<Target, Error> {
-    fixture.secrets().for_each(|secret| redactor.learn(secret));
+    redactor.learn_all(fixture.secrets());
     let variables = fixture.variables();
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let (addr, serving) = runtime
@@ -77,7 +77,7 @@ pub(super) fn standalone(
     redactor: &Redactor,
 ) -> Result<Target, Error> {
     reqwest::Url::parse(url).map_err(|e| Error::Usage(format!("--mock-url is not a URL: {e}")))?;
-    fixture.secrets().for_each(|secret| redactor.learn(secret));
+    redactor.learn_all(fixture.secrets());
     Ok(Target {
         kind: TargetKind::Standalone { fixture: file },
         ..Target::new(url, fixture.variables())
@@ -109,9 +109,7 @@ fn external(url: &str, args: &TargetArgs, redactor: &Redactor) -> Result<Target,
             variables.set(variable, value);
         }
     }
-    variables
-        .secrets()
-        .for_each(|secret| redactor.learn(secret));
+    redactor.learn_all(variables.secrets());
     Ok(Target::new(url, variables))
 }
 
