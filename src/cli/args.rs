@@ -167,14 +167,15 @@ pub(super) struct TargetArgs {
     /// A task the token may read.
     #[arg(long, env = "SMS_TASK_ID", value_name = "ID", help_heading = "Target")]
     pub task_id: Option<String>,
-    /// A file holding a token with the permission (else env SMS_TOKEN).
+    /// A file holding a token with the permission (else env SMS_TOKEN); at most 1 MiB, and a
+    /// pipe such as <(vault read ...) works.
     #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub token_file: Option<PathBuf>,
     /// A file holding a valid token without the permission (else env SMS_FORBIDDEN_TOKEN).
     #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub forbidden_token_file: Option<PathBuf>,
-    /// Trust this CA certificate (PEM) too, for a gateway behind a private CA. HTTPS_PROXY,
-    /// HTTP_PROXY and NO_PROXY are honoured.
+    /// Trust this CA certificate (PEM, at most 4 MiB) too, for a gateway behind a private CA.
+    /// HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
     #[arg(long, value_name = "FILE", help_heading = "Target")]
     pub cacert: Option<PathBuf>,
     /// The embedded mock's fixture (its tasks, tokens, users and assumed choices) instead of
@@ -279,7 +280,8 @@ pub(super) struct ExchangeArgs {
 pub(super) struct RunArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Write a JUnit XML report here (replaced atomically).
+    /// Write a JUnit XML report here (replaced atomically; a device or pipe, /dev/stdout
+    /// included, is added to).
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub junit: Option<PathBuf>,
     /// Write a JSON report here (shape: schemas/report/report.schema.json).
