@@ -54,12 +54,10 @@ impl Document {
             .expect("the body was built once when the case was loaded")
     }
 
-    /// The body, or which step cannot be done and why.
-    fn build(&self) -> Result<Json, (Step, String)> {
-        let mut body: Json =
-            serde_json::from_str(&self.written).expect("the text of a JSON value parses");
-        // Counted before anything is made: each value is under its cap, but a million items
-        // of a long string, or many long texts, would fill the memory.
+    /// Whether the values put fit under [`MAX_BODY_LEN`], counted before anything is made:
+    /// each value is under its cap, but a million items of a long string, or many long
+    /// texts, would fill the memory. Checked once, when the case is loaded.
+    fn fits(&self) -> Result<(), (Step, String)> {
         let mut put = 0usize;
         for (index, (_, fill)) in self.set.iter().enumerate() {
             put = put.saturating_add(fill.json_len());
@@ -73,6 +71,13 @@ impl Document {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// The body, or which step cannot be done and why.
+    fn build(&self) -> Result<Json, (Step, String)> {
+        let mut body: Json =
+            serde_json::from_str(&self.written).expect("the text of a JSON value parses");
         for (index, (pointer, fill)) in self.set.iter().enumerate() {
             let value = fill.value().map_err(|e| (Step::Set(index), e))?;
             pointer
@@ -209,10 +214,16 @@ pub(super) fn build(
             .collect(),
         remove: spec.remove,
     };
-    // Built once here, so that a malformed `set` or `remove` stops the run before it starts.
-    document.build().map_err(|(step, why)| match step {
-        Step::Set(index) => FileError::at(file, places[index], format!("`document.set`: {why}")),
-        Step::Remove => FileError::at(file, spec_at, format!("`document.remove`: {why}")),
-    })?;
+    // Measured and built once here, so that a body too large, or a malformed `set` or `remove`,
+    // stops the run before it starts.
+    document
+        .fits()
+        .and_then(|()| document.build())
+        .map_err(|(step, why)| match step {
+            Step::Set(index) => {
+                FileError::at(file, places[index], format!("`document.set`: {why}"))
+            }
+            Step::Remove => FileError::at(file, spec_at, format!("`document.remove`: {why}")),
+        })?;
     Ok(document)
 }
