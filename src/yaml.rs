@@ -158,7 +158,8 @@ fn special_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
 }
 
 /// The most a file of the suite (case, fixture, manifest, schema) may have: 200 times the
-/// largest shipped file, and parsed in well under a second. Long values are written `{repeat: …, count: …}`, not pasted.
+/// largest shipped file, and parsed in well under a second. Long values are written
+/// `{repeat: …, count: …}`, not pasted.
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// Reads and parses `file`.

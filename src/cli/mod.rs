@@ -97,6 +97,22 @@ fn panic_report(redactor: &Redactor, text: &str) -> Option<String> {
     (!broken_pipe).then(|| format!("sms-conformance panicked: {}", redactor.redact(text)))
 }
 
+/// The bytes of `file`, a file the user names (shown as `shown`), read up to `cap`; over it,
+/// a usage error saying it holds more than any `what` would.
+fn read_named(file: &Path, shown: &str, cap: u64, what: &str) -> Result<Vec<u8>, Error> {
+    crate::file::read_capped(file, cap)
+        .map_err(|source| Error::Read {
+            path: file.to_owned(),
+            source,
+        })?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{shown}: the file is over {} MiB, more than any {what}",
+                cap >> 20
+            ))
+        })
+}
+
 /// Writes `bytes` to the report file `path` (atomically, if it is a regular file).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     report::write(path, bytes).map_err(|source| Error::Write {

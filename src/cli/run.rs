@@ -11,7 +11,7 @@ use super::args::{ColorWhen, ExchangeArgs, RunArgs, TargetArgs};
 use super::error::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_UNREACHABLE, Error};
 use super::progress::Progress;
 use super::reports::Reports;
-use super::{load_suite, output, settings, signals, target};
+use super::{load_suite, output, read_named, settings, signals, target};
 use crate::case::CaseKind;
 use crate::http::HttpClient;
 use crate::redact::Redactor;
@@ -186,18 +186,12 @@ pub(super) fn politeness(args: &TargetArgs, live: bool) -> Politeness {
 /// `cacert` too.
 pub(super) fn client(exchange: &ExchangeArgs, cacert: Option<&Path>) -> Result<HttpClient, Error> {
     let ca = match cacert {
-        Some(file) => crate::file::read_capped(file, MAX_CA_BYTES)
-            .map_err(|source| Error::Read {
-                path: file.to_owned(),
-                source,
-            })?
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "--cacert {}: the file is over {} MiB, more than any CA bundle",
-                    file.display(),
-                    MAX_CA_BYTES >> 20
-                ))
-            })?,
+        Some(file) => read_named(
+            file,
+            &format!("--cacert {}", file.display()),
+            MAX_CA_BYTES,
+            "CA bundle",
+        )?,
         None => Vec::new(),
     };
     HttpClient::trusting(exchange.timeout, exchange.max_body, &ca).map_err(|why| match cacert {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::args::TargetArgs;
 use super::error::Error;
-use super::settings;
+use super::{read_named, settings};
 use crate::http::HttpClient;
 use crate::iam::{self, Credentials};
 use crate::mock::{self, Fixture};
@@ -237,25 +237,15 @@ fn read_secret(file: Option<&Path>, env: &str) -> Result<Option<String>, Error> 
     // mistake, not "none".
     match file {
         Some(file) => {
-            let read = |source| Error::Read {
-                path: file.to_owned(),
-                source,
-            };
-            let bytes = crate::file::read_capped(file, MAX_SECRET_BYTES)
-                .map_err(read)?
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "{}: the file is over {} MiB, more than any token or password",
-                        file.display(),
-                        MAX_SECRET_BYTES >> 20
-                    ))
-                })?;
+            let shown = file.display().to_string();
+            let bytes = read_named(file, &shown, MAX_SECRET_BYTES, "token or password")?;
             // Said as `read_to_string` says it: the error itself would hold the secret's bytes.
-            let text = String::from_utf8(bytes).map_err(|_| {
-                read(std::io::Error::new(
+            let text = String::from_utf8(bytes).map_err(|_| Error::Read {
+                path: file.to_owned(),
+                source: std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     "stream did not contain valid UTF-8",
-                ))
+                ),
             })?;
             match text.trim() {
                 "" => Err(Error::Usage(format!(

@@ -202,7 +202,7 @@ enum Destination {
 /// Where a report at `path` goes; through links, the file they name.
 fn destination(path: &Path) -> std::io::Result<Destination> {
     let named = named_by_links(path)?;
-    if named.starts_with("/dev") || named.starts_with("/proc") {
+    if in_dev_or_proc(&named) {
         return Ok(Destination::Added);
     }
     match std::fs::metadata(&named) {
@@ -220,7 +220,7 @@ fn named_by_links(path: &Path) -> std::io::Result<PathBuf> {
     let mut named = std::path::absolute(path)?;
     // As many links as the kernel follows in one path.
     for _ in 0..40 {
-        if named.starts_with("/dev") || named.starts_with("/proc") {
+        if in_dev_or_proc(&named) {
             return Ok(named);
         }
         match std::fs::read_link(&named) {
@@ -232,6 +232,11 @@ fn named_by_links(path: &Path) -> std::io::Result<PathBuf> {
         }
     }
     Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+/// Whether `path` is under `/dev` or `/proc`, where a path names a device or a descriptor.
+fn in_dev_or_proc(path: &Path) -> bool {
+    path.starts_with("/dev") || path.starts_with("/proc")
 }
 
 /// Checks that a report can be written at `path`: a file can be made in its folder (where
