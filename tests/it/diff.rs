@@ -188,7 +188,8 @@ async fn a_diff_that_compares_nothing_is_exit_2() {
 
 #[tokio::test]
 async fn diff_needs_a_live_endpoint() {
-    let output = run(&["diff", "--cases", "cases"], &[]).await;
+    let cases = common::data_cases();
+    let output = run(&["diff", "--cases", cases.to_str().unwrap()], &[]).await;
     assert_eq!(output.code, 2, "{}", output.all());
     assert!(
         output
