@@ -5,6 +5,10 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+#[cfg(test)]
+mod differential;
+mod quick;
+
 /// A file that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileError {
@@ -181,6 +185,12 @@ pub fn read_bytes(file: &Path) -> Result<Vec<u8>, FileError> {
                 ),
             )
         })
+}
+
+/// `bytes` read by the quick reader, when they are in its subset of YAML and make a `T`;
+/// `None` sends them to [`parse`], which reads all of YAML and locates what is wrong.
+pub fn quick<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    quick::read(&quick::parse(std::str::from_utf8(bytes).ok()?)?)
 }
 
 /// Parses `bytes` as the YAML of `file`: YAML 1.2 booleans only (`no` stays a string),

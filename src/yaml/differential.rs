@@ -1,0 +1,401 @@
+//! The quick reader against the full one: wherever the quick reader answers, on the tests'
+//! YAML files, on tricky scalars in every place a scalar goes, and on thousands of mutations
+//! of those files, the full reader must read the same value (and the same case).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::quick;
+use crate::case::model::CaseFile;
+
+/// What the full reader makes of `text`, as the quick reader's callers use it.
+fn full(text: &str) -> Option<Value> {
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options(text, options).ok()
+}
+
+/// The quick reader answers only what the full reader reads, and as it reads it, both as
+/// JSON and as a case file. Returns whether the quick reader answered.
+fn agree(text: &str) -> bool {
+    let Some(quick) = quick::parse(text) else {
+        return false;
+    };
+    assert_eq!(
+        full(text).as_ref(),
+        Some(&quick),
+        "the quick reader read {text:?} otherwise"
+    );
+    if let Some(case) = quick::read::<CaseFile>(&quick) {
+        let slow: CaseFile = super::parse(Path::new("x.yaml"), text.as_bytes())
+            .unwrap_or_else(|e| panic!("the full reader refused {text:?}: {e}"));
+        assert_eq!(
+            serde_json::to_value(&case).ok(),
+            serde_json::to_value(&slow).ok(),
+            "the quick reader read the case {text:?} otherwise"
+        );
+    }
+    true
+}
+
+/// Every YAML file under `tests/`.
+fn corpus() -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                out.push((path, text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests"),
+        &mut out,
+    );
+    assert!(out.len() > 50, "the tests' YAML files were not found");
+    out
+}
+
+#[test]
+fn reads_the_subset_as_yaml_does() {
+    let cases = [
+        ("a: 1\nb: -2\nc: 0\n", json!({"a": 1, "b": -2, "c": 0})),
+        (
+            "a: ~\nb: null\nc:\nd: true\ne: false\n",
+            json!({"a": null, "b": null, "c": null, "d": true, "e": false}),
+        ),
+        ("a: ${x} and {y}, [z]\n", json!({"a": "${x} and {y}, [z]"})),
+        ("a: b # c\nd: e#f\n", json!({"a": "b", "d": "e#f"})),
+        (
+            "a: 'it''s'\nb: \"q\\\"\\n\\u00e9\\/\\\\\"\n",
+            json!({"a": "it's", "b": "q\"\n\u{e9}/\\"}),
+        ),
+        (
+            "a:\n- 1\n- x: 2\n  v: [3, {z: w}]\nb: {}\n",
+            json!({"a": [1, {"x": 2, "v": [3, {"z": "w"}]}], "b": {}}),
+        ),
+        (
+            "a:\n  - |\n    one\n      two\n\n    three\n  - |-\n    four\nb: x\n",
+            json!({"a": ["one\n  two\n\nthree\n", "four"], "b": "x"}),
+        ),
+        (
+            "/a/b: {equals: \"x\"}\n\"q: r\": s\n",
+            json!({"/a/b": {"equals": "x"}, "q: r": "s"}),
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(quick::parse(text), Some(expected), "{text:?}");
+        assert!(agree(text));
+    }
+}
+
+#[test]
+fn leaves_to_the_full_reader_what_it_might_read_otherwise() {
+    for text in [
+        "a: yes\n",
+        "a: No\n",
+        "a: TRUE\n",
+        "a: Null\n",
+        "a: 017\n",
+        "a: 1_000\n",
+        "a: 0x1F\n",
+        "a: 1.5\n",
+        "a: .inf\n",
+        "a: nan\n",
+        "a: -0\n",
+        "a: +1\n",
+        "a: 2001-12-14\n",
+        "a: &x b\n",
+        "a: *x\n",
+        "a: !!str 1\n",
+        "<<: {a: 1}\n",
+        "a: 1\na: 2\n",
+        "a: {b: 1, b: 2}\n",
+        "a: >\n  b\nc: d\n",
+        "a: b\n  c\nd: e\n",
+        "a: 'b\n  c'\n",
+        "a:\tb\n",
+        "a: b\r\n",
+        "\u{feff}a: b\n",
+        "---\na: b\n",
+        "a: b\n---\nc: d\n",
+        "- a\n",
+        "a: [b,\n  c]\n",
+        "a: |\n  b\n",
+        "? a\n: b\n",
+        "a: \"\\x41\"\n",
+        "a: \"\\ud83d\"\n",
+        "a: b: c\n",
+        "1: a\n",
+        "true: a\n",
+        "__serde_saphyr_private_spanned: a\n",
+        "a: [b: c]\n",
+    ] {
+        assert_eq!(quick::parse(text), None, "{text:?}");
+    }
+}
+
+#[test]
+fn reads_a_struct_from_a_mapping_only() {
+    // serde_json would take these structs from lists of their fields; serde-saphyr refuses.
+    for text in [
+        "request:\n  task_id: x\nexpect:\n  status: 200\n  body:\n    /a: [~, null]\n",
+        "request: [GET, /v3/x, t]\nexpect: {status: 200}\n",
+        "request: {task_id: t}\nexpect: [[200]]\n",
+    ] {
+        let value = quick::parse(text).expect("plain YAML");
+        assert!(quick::read::<CaseFile>(&value).is_none(), "{text:?}");
+        assert!(super::parse::<CaseFile>(Path::new("x.yaml"), text.as_bytes()).is_err());
+    }
+}
+
+#[test]
+fn agrees_on_every_test_file() {
+    let corpus = corpus();
+    let read = corpus.iter().filter(|(_, text)| agree(text)).count();
+    // The quick path is the run's path: most plain files must take it.
+    let cases: Vec<_> = corpus
+        .iter()
+        .filter(|(path, _)| path.components().any(|c| c.as_os_str() == "data"))
+        .collect();
+    let quick_cases = cases
+        .iter()
+        .filter(|(_, text)| quick::parse(text).is_some())
+        .count();
+    assert!(
+        quick_cases * 10 >= cases.len() * 9,
+        "the quick reader read only {quick_cases} of the {} test case files",
+        cases.len()
+    );
+    assert!(read > 0);
+}
+
+/// Scalars that YAML readers are known to read in more than one way, or not at all.
+const TRICKY: &[&str] = &[
+    "yes",
+    "No",
+    "ON",
+    "off",
+    "y",
+    "N",
+    "True",
+    "FALSE",
+    "Null",
+    "NULL",
+    "~",
+    "null",
+    "true",
+    "false",
+    "0",
+    "-0",
+    "00",
+    "017",
+    "0o17",
+    "0x1F",
+    "1_000",
+    "+1",
+    "-1",
+    "1.5",
+    ".5",
+    "1e3",
+    ".inf",
+    "-.inf",
+    ".NaN",
+    "nan",
+    "inf",
+    "Infinity",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "123456789012345678",
+    "2001-12-14",
+    "1:20",
+    "<<",
+    "=",
+    "&a x",
+    "*a",
+    "!!str 1",
+    "!x y",
+    "? a",
+    "- a",
+    "-a",
+    "a: b",
+    "a:b",
+    "a #b",
+    "a#b",
+    "'a''b'",
+    "'a'b'",
+    "\"a\\\"b\"",
+    "\"\\u00e9\"",
+    "\"\\x41\"",
+    "\"\\/\"",
+    "\"\\ud83d\"",
+    "\"\\u0000\"",
+    "\"\\u0085\"",
+    "[a, b]",
+    "[a,b]",
+    "{a: 1}",
+    "{a:1}",
+    "[]",
+    "{}",
+    "[a, ]",
+    "{a}",
+    "|",
+    "|-",
+    "|+",
+    ">",
+    ">-",
+    "\"\"",
+    "''",
+    "%x",
+    "@x",
+    "`x",
+    "$x",
+    "${task_id}",
+    "/a/b",
+    "_x",
+    "é",
+    "ク",
+    "a b",
+    "a  b",
+    "x,y",
+    "[a, [b, {c: d}]]",
+    "{a: [1, 2], b: {c: ~}}",
+    "\"a\" #c",
+    "'a' #c",
+    "a # c",
+    "\"a\\\\b\"",
+    "\"\\t\\r\\n\"",
+    "\"a\"b",
+    "{\"a\": 1}",
+    "{a: 1, a: 2}",
+    "[a: b]",
+    "{? a}",
+    "[~, null]",
+    "{a: }",
+    "a\u{2028}b",
+    "a\u{85}b",
+    "[\"a\", 'b''c']",
+    "{\"a\":1}",
+    "[a]x",
+    "GET",
+    "X-Auth-Token",
+];
+
+#[test]
+fn agrees_on_tricky_scalars_wherever_they_go() {
+    let places = [
+        "key: {}\nother: 1\n",
+        "key:\n  - {}\n  - b\n",
+        "key: [{}]\n",
+        "key: [a, {}]\n",
+        "key: {{k: {}}}\n",
+        "{}: v\n",
+        "key:\n  {}: v\n",
+        "list:\n- k: {}\n  j: 2\n",
+        "k: |\n  {}\nj: 1\n",
+    ];
+    let mut read = 0;
+    for place in places {
+        for scalar in TRICKY {
+            read += usize::from(agree(&place.replace("{}", scalar)));
+        }
+    }
+    assert!(read > 100, "only {read} were read quickly");
+}
+
+/// A small deterministic generator (xorshift), so that a failure names its seed.
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// `text` changed in one to three places: a token replaced by a tricky scalar, a character
+/// inserted or removed, a line re-indented, doubled or moved.
+fn mutate(text: &str, dice: &mut Dice) -> String {
+    const INSERTS: &[char] = &[
+        ' ', '\n', '-', ':', '#', '"', '\'', '[', ']', '{', '}', ',', '&', '*', '!', '|', '>',
+        '\t', '\r', '%', '@', '~', '0', '1', 'a', '\\', '\u{feff}', '\u{85}', 'é', '?',
+    ];
+    let mut text = text.to_owned();
+    for _ in 0..=dice.below(3) {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        if chars.is_empty() {
+            break;
+        }
+        let (at, c) = chars[dice.below(chars.len())];
+        match dice.below(7) {
+            0 | 1 => {
+                let end = text[at..].find([' ', '\n']).map_or(text.len(), |n| at + n);
+                let start = text[..at].rfind([' ', '\n']).map_or(0, |n| n + 1);
+                text.replace_range(start..end.max(start), TRICKY[dice.below(TRICKY.len())]);
+            }
+            2 => text.insert(at, INSERTS[dice.below(INSERTS.len())]),
+            3 => {
+                text.replace_range(at..at + c.len_utf8(), "");
+            }
+            _ => {
+                let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+                let line = dice.below(lines.len());
+                match dice.below(4) {
+                    0 => lines[line].insert_str(0, "  "),
+                    1 => lines[line] = lines[line].trim_start_matches(' ').to_owned(),
+                    2 => {
+                        let copy = lines[line].clone();
+                        lines.insert(line, copy);
+                    }
+                    _ => {
+                        let moved = lines.remove(line);
+                        let to = dice.below(lines.len() + 1);
+                        lines.insert(to, moved);
+                    }
+                }
+                text = lines.join("\n");
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn agrees_on_mutations_of_the_test_files() {
+    // QUICK_YAML_MUTANTS raises the count for a longer search (release builds).
+    let per_file: usize = std::env::var("QUICK_YAML_MUTANTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(40);
+    let (mut read, mut left) = (0, 0);
+    for (index, (path, text)) in corpus().iter().enumerate() {
+        for round in 0..per_file {
+            let seed =
+                ((index as u64) << 32 | round as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            let mutant = mutate(text, &mut Dice(seed));
+            let answered = std::panic::catch_unwind(|| agree(&mutant)).unwrap_or_else(|_| {
+                panic!("{} mutated with seed {seed}: {mutant:?}", path.display())
+            });
+            if answered {
+                read += 1;
+            } else {
+                left += 1;
+            }
+        }
+    }
+    // Both paths are taken: the mutations reach the subset's edges from both sides.
+    eprintln!("mutants: read {read}, left {left}");
+    assert!(read > 0 && left > 0, "read {read}, left {left}");
+}

@@ -1,0 +1,575 @@
+//! A quick reader for the plain YAML case files are written in, which reading YAML in full
+//! made most of a run's cost: block mappings and lists, one-line flow collections, plain and
+//! quoted scalars on one line, `|` blocks. It answers `None` for anything outside that subset
+//! (anchors, tags, folded or multi-line scalars, duplicate keys, tabs, words that YAML 1.1 or
+//! a number reading could take otherwise...), and the full reader then reads the file, with
+//! its located errors. Where it answers, it answers what the full reader reads:
+//! `differential.rs` compares the two on the tests' files and on mutations of them.
+
+use serde::de::value::{MapDeserializer, SeqDeserializer};
+use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
+use serde_json::{Map, Number, Value};
+
+/// The deepest nesting read here; deeper files go to the full reader and its budget.
+const MAX_DEPTH: usize = 48;
+
+/// The longest implicit key YAML allows.
+const MAX_KEY: usize = 1024;
+
+/// Serde-saphyr's marker for its own located values: a key so named would be read as one.
+const SPANNED_MARKER: &str = "__serde_saphyr_private_spanned";
+
+/// `text` read as JSON, or `None` when it is not in the subset read here (or not valid YAML).
+pub fn parse(text: &str) -> Option<Value> {
+    if !plain_characters(text) {
+        return None;
+    }
+    let lines = text
+        .split('\n')
+        .map(|line| {
+            let content = line.trim_start_matches(' ');
+            (line.len() - content.len(), content)
+        })
+        .collect();
+    let mut reader = Reader {
+        lines,
+        at: 0,
+        depth: 0,
+    };
+    reader.skip();
+    let (indent, first) = reader.peek()?;
+    if indent != 0 || item(first) {
+        return None;
+    }
+    let value = reader.mapping(0)?;
+    reader.skip();
+    reader.peek().is_none().then_some(value)
+}
+
+/// No tab, carriage return or other control character, no byte-order mark, and none of the
+/// characters YAML 1.1 reads as line breaks: the subset has one kind of white space and one
+/// kind of line break.
+fn plain_characters(text: &str) -> bool {
+    !text.chars().any(|c| {
+        (c < ' ' && c != '\n')
+            || matches!(
+                c,
+                '\u{7f}'
+                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+            )
+    })
+}
+
+/// A `T` read from what [`parse`] gave, or `None` where serde-saphyr might read it otherwise.
+/// serde_json's own deserializer would not do: it reads a struct from a list of its fields,
+/// which serde-saphyr refuses. Every refusal here is left to the full reader to explain.
+pub fn read<T: DeserializeOwned>(value: &Value) -> Option<T> {
+    T::deserialize(Node(value)).ok()
+}
+
+/// A value being read; its error says only that the full reader must read the file.
+struct Node<'a>(&'a Value);
+
+/// The full reader's turn: it says what is wrong, and where.
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("left to the full reader")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl de::Error for Refused {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Refused
+    }
+}
+
+impl<'de> IntoDeserializer<'de, Refused> for Node<'_> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> Deserializer<'de> for Node<'_> {
+    type Error = Refused;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => visitor.visit_u64(u),
+                (None, Some(i)) => visitor.visit_i64(i),
+                (None, None) => Err(Refused),
+            },
+            Value::String(s) => visitor.visit_str(s),
+            Value::Array(items) => visitor.visit_seq(SeqDeserializer::new(items.iter().map(Node))),
+            Value::Object(map) => visitor.visit_map(MapDeserializer::new(
+                map.iter().map(|(key, value)| (key.as_str(), Node(value))),
+            )),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    /// serde-saphyr's `Spanned` is a newtype; it too would take a struct from a list, and
+    /// no newtype of a case file is a list.
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Refused> {
+        match self.0 {
+            Value::Array(_) => Err(Refused),
+            _ => visitor.visit_newtype_struct(self),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Refused> {
+        match self.0 {
+            Value::Object(_) => self.deserialize_any(visitor),
+            _ => Err(Refused),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Refused> {
+        Err(Refused)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map identifier ignored_any
+    }
+}
+
+/// Whether a line's content starts a block list item.
+fn item(content: &str) -> bool {
+    content == "-" || content.starts_with("- ")
+}
+
+/// Blank or a comment: no content.
+fn empty(content: &str) -> bool {
+    content.is_empty() || content.starts_with('#')
+}
+
+struct Reader<'a> {
+    /// Each line's indentation (spaces) and what follows it.
+    lines: Vec<(usize, &'a str)>,
+    /// The next line to read.
+    at: usize,
+    depth: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn peek(&self) -> Option<(usize, &'a str)> {
+        self.lines.get(self.at).copied()
+    }
+
+    /// Past blank and comment lines.
+    fn skip(&mut self) {
+        while self.peek().is_some_and(|(_, content)| empty(content)) {
+            self.at += 1;
+        }
+    }
+
+    fn deeper(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    /// A block mapping whose keys are at `indent`, from the current line.
+    fn mapping(&mut self, indent: usize) -> Option<Value> {
+        self.deeper()?;
+        let mut map = Map::new();
+        loop {
+            self.skip();
+            let Some((at, content)) = self.peek() else {
+                break;
+            };
+            if at < indent {
+                break;
+            }
+            if at > indent || item(content) {
+                return None;
+            }
+            let (key, rest) = block_key(content)?;
+            let value = if empty(rest) {
+                self.at += 1;
+                self.nested(indent, true)?
+            } else {
+                self.inline(rest, indent)?
+            };
+            if map.insert(key, value).is_some() {
+                return None;
+            }
+        }
+        self.depth -= 1;
+        Some(Value::Object(map))
+    }
+
+    /// A block list whose dashes are at `indent`, from the current line.
+    fn list(&mut self, indent: usize) -> Option<Value> {
+        self.deeper()?;
+        let mut items = Vec::new();
+        loop {
+            self.skip();
+            let Some((at, content)) = self.peek() else {
+                break;
+            };
+            if at < indent || (at == indent && !item(content)) {
+                break;
+            }
+            if at > indent {
+                return None;
+            }
+            let after = &content[1..];
+            let rest = after.trim_start_matches(' ');
+            let value = if empty(rest) {
+                self.at += 1;
+                self.nested(indent, false)?
+            } else if item(rest) {
+                // A list in a list on one line: the full reader's.
+                return None;
+            } else {
+                // What follows the dash is read as if it were a line of its own.
+                let column = indent + 1 + (after.len() - rest.len());
+                self.lines[self.at] = (column, rest);
+                if block_key(rest).is_some() {
+                    self.mapping(column)?
+                } else {
+                    self.inline(rest, indent)?
+                }
+            };
+            items.push(value);
+        }
+        self.depth -= 1;
+        Some(Value::Array(items))
+    }
+
+    /// The value of a key (at `parent`) or list item whose own line holds nothing more: a
+    /// block on the lines below, or null. A mapping's key may have its list at its own
+    /// indentation.
+    fn nested(&mut self, parent: usize, key: bool) -> Option<Value> {
+        self.skip();
+        match self.peek() {
+            Some((at, content)) if at > parent => {
+                if item(content) {
+                    self.list(at)
+                } else {
+                    self.mapping(at)
+                }
+            }
+            Some((at, content)) if key && at == parent && item(content) => self.list(at),
+            _ => Some(Value::Null),
+        }
+    }
+
+    /// A value that starts on the current line after a key or dash at `parent`; the lines
+    /// below must not continue it.
+    fn inline(&mut self, text: &str, parent: usize) -> Option<Value> {
+        let value = match text.as_bytes()[0] {
+            b'|' => return self.literal(text, parent),
+            b'"' | b'\'' => {
+                let (value, rest) = quoted(text)?;
+                end_of_line(rest)?;
+                Value::String(value)
+            }
+            b'[' | b'{' => {
+                let (value, rest) = flow(text, self.depth)?;
+                end_of_line(rest)?;
+                value
+            }
+            _ => {
+                let scalar = match text.find(" #") {
+                    Some(comment) => &text[..comment],
+                    None => text,
+                }
+                .trim_end_matches(' ');
+                if scalar.contains(": ") || scalar.ends_with(':') {
+                    return None;
+                }
+                plain(scalar)?
+            }
+        };
+        self.at += 1;
+        self.skip();
+        match self.peek() {
+            Some((at, _)) if at > parent => None,
+            _ => Some(value),
+        }
+    }
+
+    /// A literal block (`|` or `|-`) under a key or dash at `parent`: its lines as written,
+    /// less their common indentation.
+    fn literal(&mut self, header: &str, parent: usize) -> Option<Value> {
+        let strip = match header {
+            "|" => false,
+            "|-" => true,
+            _ => return None,
+        };
+        self.at += 1;
+        let start = self.at;
+        let mut indent = None;
+        let mut end = start;
+        while let Some(&(at, content)) = self.lines.get(end) {
+            if content.is_empty() {
+                // A line of spaces only, more than the block's: the full reader's.
+                if indent.is_some_and(|indent| at > indent) {
+                    return None;
+                }
+            } else if at > parent && indent.is_none_or(|indent| at >= indent) {
+                indent.get_or_insert(at);
+            } else {
+                break;
+            }
+            end += 1;
+        }
+        let indent = indent?;
+        // A block that runs to the end of the file keeps or drops its last line break by
+        // whether the file has one; leading lines of spaces deeper than the block's first
+        // line are an error: both the full reader's.
+        if end == self.lines.len()
+            || self.lines[start..end]
+                .iter()
+                .any(|(at, c)| c.is_empty() && *at > indent)
+        {
+            return None;
+        }
+        let mut lines: Vec<String> = self.lines[start..end]
+            .iter()
+            .map(|&(at, content)| {
+                if content.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}{content}", " ".repeat(at - indent))
+                }
+            })
+            .collect();
+        while lines.last().is_some_and(String::is_empty) {
+            lines.pop();
+        }
+        let mut text = lines.join("\n");
+        if !strip {
+            text.push('\n');
+        }
+        self.at = end;
+        self.skip();
+        match self.peek() {
+            Some((at, _)) if at > parent => None,
+            _ => Some(Value::String(text)),
+        }
+    }
+}
+
+/// Nothing after a value but spaces and a comment.
+fn end_of_line(rest: &str) -> Option<()> {
+    let trimmed = rest.trim_start_matches(' ');
+    (trimmed.is_empty() || (trimmed.len() < rest.len() && trimmed.starts_with('#'))).then_some(())
+}
+
+/// A block mapping's key and what follows its colon.
+fn block_key(content: &str) -> Option<(String, &str)> {
+    let (key, rest) = if content.starts_with(['"', '\'']) {
+        let (key, rest) = quoted(content)?;
+        (key, rest.strip_prefix(':')?)
+    } else {
+        let colon = content
+            .match_indices(':')
+            .map(|(at, _)| at)
+            .find(|&at| content[at + 1..].is_empty() || content[at + 1..].starts_with(' '))?;
+        let key = &content[..colon];
+        if key.contains(" #") || key.ends_with(' ') {
+            return None;
+        }
+        (text_key(key)?, &content[colon + 1..])
+    };
+    if !(rest.is_empty() || rest.starts_with(' ')) || key.len() > MAX_KEY || key == SPANNED_MARKER {
+        return None;
+    }
+    Some((key, rest.trim_start_matches(' ')))
+}
+
+/// A plain key that is a string for every reader.
+fn text_key(key: &str) -> Option<String> {
+    match plain(key)? {
+        Value::String(key) => Some(key),
+        _ => None,
+    }
+}
+
+/// A plain scalar read as YAML 1.2's core schema reads it, when no reader could read it
+/// otherwise: `null`, `~`, `true`, `false`, a decimal integer without a leading zero, or
+/// text that starts with a letter, `/`, `_` or `$` and is none of the words YAML 1.1 or a
+/// float reading takes.
+fn plain(scalar: &str) -> Option<Value> {
+    match scalar {
+        "" | "null" | "~" => return Some(Value::Null),
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let digits = scalar.strip_prefix('-').unwrap_or(scalar);
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        if digits.is_empty() || digits.len() > 18 || (digits.starts_with('0') && scalar != "0") {
+            return None;
+        }
+        let number: i64 = scalar.parse().ok()?;
+        return Some(Value::Number(Number::from(number)));
+    }
+    let first = scalar.as_bytes()[0];
+    let word = first.is_ascii_alphabetic() || matches!(first, b'/' | b'_' | b'$');
+    let special = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
+    ]
+    .iter()
+    .any(|special| scalar.eq_ignore_ascii_case(special));
+    (word && !special).then(|| Value::String(scalar.to_owned()))
+}
+
+/// A quoted scalar on one line, and what follows its closing quote.
+fn quoted(text: &str) -> Option<(String, &str)> {
+    let quote = text.as_bytes()[0];
+    let mut value = String::new();
+    let mut rest = &text[1..];
+    loop {
+        let stop = rest.find(|c| c == quote as char || (quote == b'"' && c == '\\'))?;
+        value.push_str(&rest[..stop]);
+        let tail = &rest[stop + 1..];
+        if quote == b'\'' {
+            match tail.strip_prefix('\'') {
+                Some(tail) => {
+                    value.push('\'');
+                    rest = tail;
+                }
+                None => return Some((value, tail)),
+            }
+        } else if rest.as_bytes()[stop] == b'"' {
+            return Some((value, tail));
+        } else {
+            let (c, tail) = escape(tail)?;
+            value.push(c);
+            rest = tail;
+        }
+    }
+}
+
+/// The character a double-quoted escape (after its `\`) stands for, and what follows it:
+/// the common escapes only.
+fn escape(text: &str) -> Option<(char, &str)> {
+    let c = match text.as_bytes().first()? {
+        b'\\' => '\\',
+        b'"' => '"',
+        b'/' => '/',
+        b'n' => '\n',
+        b't' => '\t',
+        b'r' => '\r',
+        b'u' => {
+            let code = u32::from_str_radix(text.get(1..5)?, 16).ok()?;
+            let c = char::from_u32(code)?;
+            if !text[1..5].bytes().all(|b| b.is_ascii_hexdigit())
+                || !plain_characters(c.encode_utf8(&mut [0; 4]))
+            {
+                return None;
+            }
+            return Some((c, &text[5..]));
+        }
+        _ => return None,
+    };
+    Some((c, &text[1..]))
+}
+
+/// A flow collection (`[a, b]`, `{a: 1}`) that ends on its line, and what follows it.
+fn flow(text: &str, depth: usize) -> Option<(Value, &str)> {
+    if depth >= MAX_DEPTH {
+        return None;
+    }
+    let close = if text.starts_with('[') { ']' } else { '}' };
+    let mut rest = text[1..].trim_start_matches(' ');
+    let mut items = Vec::new();
+    let mut map = Map::new();
+    if let Some(after) = rest.strip_prefix(close) {
+        rest = after;
+    } else {
+        loop {
+            if close == '}' {
+                let (key, after) = flow_scalar(rest)?;
+                let Value::String(key) = key else {
+                    return None;
+                };
+                let after = after.strip_prefix(": ")?.trim_start_matches(' ');
+                let (value, after) = flow_value(after, depth)?;
+                if key == SPANNED_MARKER || map.insert(key, value).is_some() {
+                    return None;
+                }
+                rest = after;
+            } else {
+                let (value, after) = flow_value(rest, depth)?;
+                items.push(value);
+                rest = after;
+            }
+            rest = rest.trim_start_matches(' ');
+            if let Some(after) = rest.strip_prefix(close) {
+                rest = after;
+                break;
+            }
+            rest = rest.strip_prefix(',')?.trim_start_matches(' ');
+        }
+    }
+    let value = if close == ']' {
+        Value::Array(items)
+    } else {
+        Value::Object(map)
+    };
+    Some((value, rest))
+}
+
+/// An entry of a flow collection: a collection or a scalar.
+fn flow_value(text: &str, depth: usize) -> Option<(Value, &str)> {
+    if text.starts_with(['[', '{']) {
+        flow(text, depth + 1)
+    } else {
+        flow_scalar(text)
+    }
+}
+
+/// A quoted or plain scalar in a flow collection, and what follows it. A plain one ends at
+/// `,`, `]`, `}` or `: `, and may not hold a flow indicator or a comment.
+fn flow_scalar(text: &str) -> Option<(Value, &str)> {
+    if text.starts_with(['"', '\'']) {
+        let (value, rest) = quoted(text)?;
+        return Some((Value::String(value), rest));
+    }
+    let end = text
+        .char_indices()
+        .find(|&(at, c)| {
+            matches!(c, ',' | ']' | '}')
+                || (c == ':' && text[at + 1..].starts_with([' ', ',', ']', '}']))
+        })
+        .map_or(text.len(), |(at, _)| at);
+    let scalar = text[..end].trim_end_matches(' ');
+    if scalar.is_empty() || scalar.contains(['[', '{', '#']) || scalar.contains(": ") {
+        return None;
+    }
+    Some((plain(scalar)?, &text[end..]))
+}
