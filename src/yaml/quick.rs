@@ -8,7 +8,7 @@
 
 use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
-use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 
 /// The deepest nesting read here; deeper files go to the full reader and its budget.
 const MAX_DEPTH: usize = 48;
@@ -19,8 +19,28 @@ const MAX_KEY: usize = 1024;
 /// Serde-saphyr's marker for its own located values: a key so named would be read as one.
 const SPANNED_MARKER: &str = "__serde_saphyr_private_spanned";
 
-/// `text` read as JSON, or `None` when it is not in the subset read here (or not valid YAML).
-pub fn parse(text: &str) -> Option<Value> {
+/// The most keys a mapping may have here: duplicates are looked for one by one.
+const MAX_KEYS: usize = 256;
+
+/// A value as read here; its text is borrowed from the file where it is written as it reads.
+#[derive(Debug)]
+pub enum Tree<'a> {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A decimal integer.
+    Int(i64),
+    /// A string.
+    Text(Cow<'a, str>),
+    /// A list.
+    List(Vec<Tree<'a>>),
+    /// A mapping, in the file's order, its keys distinct.
+    Map(Vec<(Cow<'a, str>, Tree<'a>)>),
+}
+
+/// `text` read, or `None` when it is not in the subset read here (or not valid YAML).
+pub fn parse(text: &str) -> Option<Tree<'_>> {
     if !plain_characters(text) {
         return None;
     }
@@ -63,12 +83,12 @@ fn plain_characters(text: &str) -> bool {
 /// A `T` read from what [`parse`] gave, or `None` where serde-saphyr might read it otherwise.
 /// serde_json's own deserializer would not do: it reads a struct from a list of its fields,
 /// which serde-saphyr refuses. Every refusal here is left to the full reader to explain.
-pub fn read<T: DeserializeOwned>(value: &Value) -> Option<T> {
-    T::deserialize(Node(value)).ok()
+pub fn read<T: DeserializeOwned>(tree: &Tree<'_>) -> Option<T> {
+    T::deserialize(Node(tree)).ok()
 }
 
 /// A value being read; its error says only that the full reader must read the file.
-struct Node<'a>(&'a Value);
+struct Node<'t, 'a>(&'t Tree<'a>);
 
 /// The full reader's turn: it says what is wrong, and where.
 #[derive(Debug)]
@@ -88,7 +108,7 @@ impl de::Error for Refused {
     }
 }
 
-impl<'de> IntoDeserializer<'de, Refused> for Node<'_> {
+impl<'de> IntoDeserializer<'de, Refused> for Node<'_, '_> {
     type Deserializer = Self;
 
     fn into_deserializer(self) -> Self {
@@ -96,29 +116,31 @@ impl<'de> IntoDeserializer<'de, Refused> for Node<'_> {
     }
 }
 
-impl<'de> Deserializer<'de> for Node<'_> {
+impl<'de> Deserializer<'de> for Node<'_, '_> {
     type Error = Refused;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
         match self.0 {
-            Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-                (Some(u), _) => visitor.visit_u64(u),
-                (None, Some(i)) => visitor.visit_i64(i),
-                (None, None) => Err(Refused),
+            Tree::Null => visitor.visit_unit(),
+            Tree::Bool(b) => visitor.visit_bool(*b),
+            // As serde-saphyr gives them: unsigned unless negative.
+            Tree::Int(n) => match u64::try_from(*n) {
+                Ok(n) => visitor.visit_u64(n),
+                Err(_) => visitor.visit_i64(*n),
             },
-            Value::String(s) => visitor.visit_str(s),
-            Value::Array(items) => visitor.visit_seq(SeqDeserializer::new(items.iter().map(Node))),
-            Value::Object(map) => visitor.visit_map(MapDeserializer::new(
-                map.iter().map(|(key, value)| (key.as_str(), Node(value))),
+            Tree::Text(text) => visitor.visit_str(text),
+            Tree::List(items) => visitor.visit_seq(SeqDeserializer::new(items.iter().map(Node))),
+            Tree::Map(entries) => visitor.visit_map(MapDeserializer::new(
+                entries
+                    .iter()
+                    .map(|(key, value)| (key.as_ref(), Node(value))),
             )),
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
         match self.0 {
-            Value::Null => visitor.visit_none(),
+            Tree::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
@@ -131,7 +153,7 @@ impl<'de> Deserializer<'de> for Node<'_> {
         visitor: V,
     ) -> Result<V::Value, Refused> {
         match self.0 {
-            Value::Array(_) => Err(Refused),
+            Tree::List(_) => Err(Refused),
             _ => visitor.visit_newtype_struct(self),
         }
     }
@@ -143,7 +165,7 @@ impl<'de> Deserializer<'de> for Node<'_> {
         visitor: V,
     ) -> Result<V::Value, Refused> {
         match self.0 {
-            Value::Object(_) => self.deserialize_any(visitor),
+            Tree::Map(_) => self.deserialize_any(visitor),
             _ => Err(Refused),
         }
     }
@@ -199,9 +221,9 @@ impl<'a> Reader<'a> {
     }
 
     /// A block mapping whose keys are at `indent`, from the current line.
-    fn mapping(&mut self, indent: usize) -> Option<Value> {
+    fn mapping(&mut self, indent: usize) -> Option<Tree<'a>> {
         self.deeper()?;
-        let mut map = Map::new();
+        let mut entries = Vec::new();
         loop {
             self.skip();
             let Some((at, content)) = self.peek() else {
@@ -220,16 +242,14 @@ impl<'a> Reader<'a> {
             } else {
                 self.inline(rest, indent)?
             };
-            if map.insert(key, value).is_some() {
-                return None;
-            }
+            insert(&mut entries, key, value)?;
         }
         self.depth -= 1;
-        Some(Value::Object(map))
+        Some(Tree::Map(entries))
     }
 
     /// A block list whose dashes are at `indent`, from the current line.
-    fn list(&mut self, indent: usize) -> Option<Value> {
+    fn list(&mut self, indent: usize) -> Option<Tree<'a>> {
         self.deeper()?;
         let mut items = Vec::new();
         loop {
@@ -264,13 +284,13 @@ impl<'a> Reader<'a> {
             items.push(value);
         }
         self.depth -= 1;
-        Some(Value::Array(items))
+        Some(Tree::List(items))
     }
 
     /// The value of a key (at `parent`) or list item whose own line holds nothing more: a
     /// block on the lines below, or null. A mapping's key may have its list at its own
     /// indentation.
-    fn nested(&mut self, parent: usize, key: bool) -> Option<Value> {
+    fn nested(&mut self, parent: usize, key: bool) -> Option<Tree<'a>> {
         self.skip();
         match self.peek() {
             Some((at, content)) if at > parent => {
@@ -281,19 +301,19 @@ impl<'a> Reader<'a> {
                 }
             }
             Some((at, content)) if key && at == parent && item(content) => self.list(at),
-            _ => Some(Value::Null),
+            _ => Some(Tree::Null),
         }
     }
 
     /// A value that starts on the current line after a key or dash at `parent`; the lines
     /// below must not continue it.
-    fn inline(&mut self, text: &str, parent: usize) -> Option<Value> {
+    fn inline(&mut self, text: &'a str, parent: usize) -> Option<Tree<'a>> {
         let value = match text.as_bytes()[0] {
             b'|' => return self.literal(text, parent),
             b'"' | b'\'' => {
                 let (value, rest) = quoted(text)?;
                 end_of_line(rest)?;
-                Value::String(value)
+                Tree::Text(value)
             }
             b'[' | b'{' => {
                 let (value, rest) = flow(text, self.depth)?;
@@ -322,7 +342,7 @@ impl<'a> Reader<'a> {
 
     /// A literal block (`|` or `|-`) under a key or dash at `parent`: its lines as written,
     /// less their common indentation.
-    fn literal(&mut self, header: &str, parent: usize) -> Option<Value> {
+    fn literal(&mut self, header: &str, parent: usize) -> Option<Tree<'a>> {
         let strip = match header {
             "|" => false,
             "|-" => true,
@@ -377,9 +397,23 @@ impl<'a> Reader<'a> {
         self.skip();
         match self.peek() {
             Some((at, _)) if at > parent => None,
-            _ => Some(Value::String(text)),
+            _ => Some(Tree::Text(Cow::Owned(text))),
         }
     }
+}
+
+/// Adds a key and its value to a mapping's, unless the key is there already or the mapping
+/// has grown too large to look.
+fn insert<'a>(
+    entries: &mut Vec<(Cow<'a, str>, Tree<'a>)>,
+    key: Cow<'a, str>,
+    value: Tree<'a>,
+) -> Option<()> {
+    if entries.len() >= MAX_KEYS || entries.iter().any(|(known, _)| *known == key) {
+        return None;
+    }
+    entries.push((key, value));
+    Some(())
 }
 
 /// Nothing after a value but spaces and a comment.
@@ -389,7 +423,7 @@ fn end_of_line(rest: &str) -> Option<()> {
 }
 
 /// A block mapping's key and what follows its colon.
-fn block_key(content: &str) -> Option<(String, &str)> {
+fn block_key(content: &str) -> Option<(Cow<'_, str>, &str)> {
     let (key, rest) = if content.starts_with(['"', '\'']) {
         let (key, rest) = quoted(content)?;
         (key, rest.strip_prefix(':')?)
@@ -411,9 +445,9 @@ fn block_key(content: &str) -> Option<(String, &str)> {
 }
 
 /// A plain key that is a string for every reader.
-fn text_key(key: &str) -> Option<String> {
+fn text_key(key: &str) -> Option<Cow<'_, str>> {
     match plain(key)? {
-        Value::String(key) => Some(key),
+        Tree::Text(key) => Some(key),
         _ => None,
     }
 }
@@ -422,11 +456,11 @@ fn text_key(key: &str) -> Option<String> {
 /// otherwise: `null`, `~`, `true`, `false`, a decimal integer without a leading zero, or
 /// text that starts with a letter, `/`, `_` or `$` and is none of the words YAML 1.1 or a
 /// float reading takes.
-fn plain(scalar: &str) -> Option<Value> {
+fn plain(scalar: &str) -> Option<Tree<'_>> {
     match scalar {
-        "" | "null" | "~" => return Some(Value::Null),
-        "true" => return Some(Value::Bool(true)),
-        "false" => return Some(Value::Bool(false)),
+        "" | "null" | "~" => return Some(Tree::Null),
+        "true" => return Some(Tree::Bool(true)),
+        "false" => return Some(Tree::Bool(false)),
         _ => {}
     }
     let digits = scalar.strip_prefix('-').unwrap_or(scalar);
@@ -434,8 +468,7 @@ fn plain(scalar: &str) -> Option<Value> {
         if digits.is_empty() || digits.len() > 18 || (digits.starts_with('0') && scalar != "0") {
             return None;
         }
-        let number: i64 = scalar.parse().ok()?;
-        return Some(Value::Number(Number::from(number)));
+        return scalar.parse().ok().map(Tree::Int);
     }
     let first = scalar.as_bytes()[0];
     let word = first.is_ascii_alphabetic() || matches!(first, b'/' | b'_' | b'$');
@@ -444,16 +477,23 @@ fn plain(scalar: &str) -> Option<Value> {
     ]
     .iter()
     .any(|special| scalar.eq_ignore_ascii_case(special));
-    (word && !special).then(|| Value::String(scalar.to_owned()))
+    (word && !special).then_some(Tree::Text(Cow::Borrowed(scalar)))
 }
 
 /// A quoted scalar on one line, and what follows its closing quote.
-fn quoted(text: &str) -> Option<(String, &str)> {
+fn quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
     let quote = text.as_bytes()[0];
-    let mut value = String::new();
+    let stops = |c| c == quote as char || (quote == b'"' && c == '\\');
     let mut rest = &text[1..];
+    let stop = rest.find(stops)?;
+    let tail = &rest[stop + 1..];
+    // Most quoted strings hold no escape: they are the file's text as it stands.
+    if rest.as_bytes()[stop] == quote && !(quote == b'\'' && tail.starts_with('\'')) {
+        return Some((Cow::Borrowed(&rest[..stop]), tail));
+    }
+    let mut value = String::new();
     loop {
-        let stop = rest.find(|c| c == quote as char || (quote == b'"' && c == '\\'))?;
+        let stop = rest.find(stops)?;
         value.push_str(&rest[..stop]);
         let tail = &rest[stop + 1..];
         if quote == b'\'' {
@@ -462,10 +502,10 @@ fn quoted(text: &str) -> Option<(String, &str)> {
                     value.push('\'');
                     rest = tail;
                 }
-                None => return Some((value, tail)),
+                None => return Some((Cow::Owned(value), tail)),
             }
         } else if rest.as_bytes()[stop] == b'"' {
-            return Some((value, tail));
+            return Some((Cow::Owned(value), tail));
         } else {
             let (c, tail) = escape(tail)?;
             value.push(c);
@@ -500,28 +540,29 @@ fn escape(text: &str) -> Option<(char, &str)> {
 }
 
 /// A flow collection (`[a, b]`, `{a: 1}`) that ends on its line, and what follows it.
-fn flow(text: &str, depth: usize) -> Option<(Value, &str)> {
+fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
     if depth >= MAX_DEPTH {
         return None;
     }
     let close = if text.starts_with('[') { ']' } else { '}' };
     let mut rest = text[1..].trim_start_matches(' ');
     let mut items = Vec::new();
-    let mut map = Map::new();
+    let mut entries = Vec::new();
     if let Some(after) = rest.strip_prefix(close) {
         rest = after;
     } else {
         loop {
             if close == '}' {
                 let (key, after) = flow_scalar(rest)?;
-                let Value::String(key) = key else {
+                let Tree::Text(key) = key else {
                     return None;
                 };
                 let after = after.strip_prefix(": ")?.trim_start_matches(' ');
                 let (value, after) = flow_value(after, depth)?;
-                if key == SPANNED_MARKER || map.insert(key, value).is_some() {
+                if key == SPANNED_MARKER {
                     return None;
                 }
+                insert(&mut entries, key, value)?;
                 rest = after;
             } else {
                 let (value, after) = flow_value(rest, depth)?;
@@ -537,15 +578,15 @@ fn flow(text: &str, depth: usize) -> Option<(Value, &str)> {
         }
     }
     let value = if close == ']' {
-        Value::Array(items)
+        Tree::List(items)
     } else {
-        Value::Object(map)
+        Tree::Map(entries)
     };
     Some((value, rest))
 }
 
 /// An entry of a flow collection: a collection or a scalar.
-fn flow_value(text: &str, depth: usize) -> Option<(Value, &str)> {
+fn flow_value(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
     if text.starts_with(['[', '{']) {
         flow(text, depth + 1)
     } else {
@@ -555,10 +596,10 @@ fn flow_value(text: &str, depth: usize) -> Option<(Value, &str)> {
 
 /// A quoted or plain scalar in a flow collection, and what follows it. A plain one ends at
 /// `,`, `]`, `}` or `: `, and may not hold a flow indicator or a comment.
-fn flow_scalar(text: &str) -> Option<(Value, &str)> {
+fn flow_scalar(text: &str) -> Option<(Tree<'_>, &str)> {
     if text.starts_with(['"', '\'']) {
         let (value, rest) = quoted(text)?;
-        return Some((Value::String(value), rest));
+        return Some((Tree::Text(value), rest));
     }
     let end = text
         .char_indices()
