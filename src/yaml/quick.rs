@@ -453,9 +453,9 @@ fn text_key(key: &str) -> Option<Cow<'_, str>> {
 }
 
 /// A plain scalar read as YAML 1.2's core schema reads it, when no reader could read it
-/// otherwise: `null`, `~`, `true`, `false`, a decimal integer without a leading zero, or
-/// text that starts with a letter, `/`, `_` or `$` and is none of the words YAML 1.1 or a
-/// float reading takes.
+/// otherwise: `null`, `~`, `true`, `false`, a decimal integer without a leading zero, text
+/// that starts with a digit and that no reading of numbers takes, or text that starts with a
+/// letter, `/`, `_` or `$` and is none of the words YAML 1.1 or a float reading takes.
 fn plain(scalar: &str) -> Option<Tree<'_>> {
     match scalar {
         "" | "null" | "~" => return Some(Tree::Null),
@@ -471,6 +471,13 @@ fn plain(scalar: &str) -> Option<Tree<'_>> {
         return scalar.parse().ok().map(Tree::Int);
     }
     let first = scalar.as_bytes()[0];
+    if first.is_ascii_digit() {
+        // `4xx`, a task id, a hexadecimal request id: text, when no number reading can take it.
+        let word = scalar
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-'));
+        return (word && !numeral(scalar)).then_some(Tree::Text(Cow::Borrowed(scalar)));
+    }
     let word = first.is_ascii_alphabetic() || matches!(first, b'/' | b'_' | b'$');
     let special = [
         "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
@@ -478,6 +485,25 @@ fn plain(scalar: &str) -> Option<Tree<'_>> {
     .iter()
     .any(|special| scalar.eq_ignore_ascii_case(special));
     (word && !special).then_some(Tree::Text(Cow::Borrowed(scalar)))
+}
+
+/// Whether some reading of numbers could take `scalar`, which starts with a digit: a radix
+/// prefix (`0x`, `0o`, `0b`, either case), or nothing but digits, `_`, `.`, `e` and signs
+/// where an exponent's sign may be.
+fn numeral(scalar: &str) -> bool {
+    let bytes = scalar.as_bytes();
+    if bytes.len() > 1
+        && bytes[0] == b'0'
+        && matches!(bytes[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B')
+    {
+        return true;
+    }
+    let numeric = bytes
+        .iter()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'e' | b'E' | b'+' | b'-'));
+    let stray_sign = (1..bytes.len())
+        .any(|at| matches!(bytes[at], b'+' | b'-') && !matches!(bytes[at - 1], b'e' | b'E'));
+    numeric && !stray_sign
 }
 
 /// A quoted scalar on one line, and what follows its closing quote.
