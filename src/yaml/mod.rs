@@ -69,7 +69,8 @@ pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, Vec<FileError>> {
     let mut walk = Walk::default();
     walk.folder(dir);
     if walk.errors.is_empty() {
-        walk.files.sort();
+        // No sort here: each folder's entries are walked in order of their names, which
+        // gives the paths in order (a path sorts by its components).
         Ok(walk.files)
     } else {
         Err(walk.errors)
@@ -103,19 +104,20 @@ impl Walk {
         let mut paths = Vec::new();
         for entry in entries {
             match entry {
-                // The folder's listing tells most entries' type; a link's is asked for.
-                Ok(entry) => paths.push((entry.path(), entry.file_type().ok())),
+                // Hidden entries are skipped. The folder's listing tells most entries' type;
+                // a link's is asked for.
+                Ok(entry) if !entry.file_name().as_encoded_bytes().starts_with(b".") => {
+                    paths.push((entry.path(), entry.file_type().ok()));
+                }
+                Ok(_) => {}
                 Err(e) => self.errors.push(fail(e)),
             }
         }
-        paths.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Siblings share their folder's path, so their whole paths sort as their names do
+        // (comparing them as text is much cheaper than component by component).
+        paths.sort_unstable_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
         for (path, listed) in paths {
-            let hidden = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if !hidden {
-                self.entry(path, listed);
-            }
+            self.entry(path, listed);
         }
     }
 
@@ -395,7 +397,36 @@ fn line_column(prefix: &[u8]) -> (u64, u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::key_path_at;
+    use super::{files_under, key_path_at};
+
+    #[test]
+    fn files_come_in_the_order_of_their_paths() {
+        let root = std::env::temp_dir().join(format!("sms-walk-{}", std::process::id()));
+        let names = [
+            "a/z.yaml",
+            "a.yaml",
+            "a-b/c.yaml",
+            "ab.yaml",
+            "a/b/c.yaml",
+            "a/b.yaml",
+            "A.yaml",
+            "b/a/a.yaml",
+            "b.yml",
+            "a0/x.yaml",
+            "a /x.yaml",
+        ];
+        for name in names {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "a: b\n").unwrap();
+        }
+        let found = files_under(&root).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+        let mut sorted = found.clone();
+        sorted.sort();
+        assert_eq!(found.len(), names.len());
+        assert_eq!(found, sorted);
+    }
 
     #[test]
     fn key_path_follows_indentation() {
