@@ -182,9 +182,20 @@ impl Method {
     }
 }
 
+/// The longest method a case may send: twice the longest registered one
+/// (`UPDATEREDIRECTREF`). A longer one is a mistake, and its message would fill the screen.
+const MAX_METHOD_LEN: usize = 32;
+
 impl<'de> Deserialize<'de> for Method {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
+        let length = text.chars().count();
+        if length > MAX_METHOD_LEN {
+            let start: String = text.chars().take(MAX_METHOD_LEN).collect();
+            return Err(de::Error::custom(format!(
+                "a method of {length} characters (`{start}…`) is longer than any HTTP method: at most {MAX_METHOD_LEN}"
+            )));
+        }
         http::Method::from_bytes(text.as_bytes())
             .map(Method)
             .map_err(|_| de::Error::custom(format!("`{text}` is not an HTTP method")))
