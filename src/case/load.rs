@@ -121,22 +121,31 @@ fn request_expectation(
 }
 
 /// Loads every `*.yaml` / `*.yml` file under `dir`, sorted by id. Every broken file is
-/// reported, not just the first.
+/// reported, not just the first, and a file the walk refuses does not hide the others'.
 pub fn load_dir(dir: &Path, known: &Known) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
-    load_files(&case_files(dir)?, known)
+    let (files, mut errors) = case_files(dir);
+    match load_files(&files, known) {
+        Ok(cases) if errors.is_empty() => Ok(cases),
+        loaded => {
+            errors.extend(loaded.err().into_iter().flatten());
+            Err(errors)
+        }
+    }
 }
 
-/// Every `*.yaml` / `*.yml` file under `dir` with its case id, sorted by id; errors for
-/// files that cannot be case files, or when there is none.
-pub fn case_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, Vec<FileError>> {
-    let files = yaml::files_under(dir)?;
-    if files.is_empty() {
-        return Err(vec![FileError::whole(dir, "no case files (*.yaml) found")]);
+/// Every `*.yaml` / `*.yml` file under `dir` with its case id, sorted by id, and errors for
+/// the files that cannot be case files (or one when there is none): the files found can
+/// still be read, so that their own errors are reported too.
+pub fn case_files(dir: &Path) -> (Vec<(String, PathBuf)>, Vec<FileError>) {
+    let (files, mut errors) = yaml::walk(dir);
+    if files.is_empty() && errors.is_empty() {
+        errors.push(FileError::whole(dir, "no case files (*.yaml) found"));
     }
-    Ok(files
+    let files = files
         .into_iter()
         .map(|file| (case_id(dir, &file), file))
-        .collect())
+        .collect();
+    (files, errors)
 }
 
 /// Loads `files` (ids and paths, as [`case_files`] gives them), in their order. Every broken

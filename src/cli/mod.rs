@@ -160,31 +160,27 @@ fn load_all(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Ve
         .as_ref()
         .map_or_else(|_| Known::anything(), Sources::known);
     // The schemas compile while the cases are read: neither needs the other.
-    let (contract, files, cases) = std::thread::scope(|scope| {
+    let (contract, (files, walked), cases) = std::thread::scope(|scope| {
         let compiling = scope.spawn(|| sources.and_then(Sources::compile));
-        let files = case::case_files(&args.cases);
-        let selected: Vec<_> = files
-            .iter()
-            .flatten()
-            .filter(|(id, _)| select(id))
-            .cloned()
-            .collect();
+        let (files, walked) = case::case_files(&args.cases);
+        let selected: Vec<_> = files.iter().filter(|(id, _)| select(id)).cloned().collect();
         let cases = case::load_files(&selected, &known);
         let contract = compiling
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (contract, files, cases)
+        (contract, (files, walked), cases)
     });
-    match (contract, files, cases) {
-        (Ok(contract), Ok(files), Ok(cases)) => Ok(Suite {
+    match (contract, cases) {
+        (Ok(contract), Ok(cases)) if walked.is_empty() => Ok(Suite {
             contract,
             ids: files.into_iter().map(|(id, _)| id).collect(),
             cases,
         }),
-        (contract, files, cases) => Err(contract
+        // Every error at once: the contract's, the files the walk refused, the cases'.
+        (contract, cases) => Err(contract
             .err()
             .into_iter()
-            .chain(files.err().into_iter().flatten())
+            .chain(walked)
             .chain(cases.err().into_iter().flatten())
             .collect()),
     }

@@ -66,15 +66,22 @@ impl std::error::Error for FileError {}
 /// that is not a regular file (a FIFO, which would block the read forever, a socket, a
 /// device) is refused, each with its own error.
 pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, Vec<FileError>> {
+    let (files, errors) = walk(dir);
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+/// What [`files_under`] finds, and its errors, both: the files found can still be read, so
+/// that their own errors are reported with the walk's.
+pub fn walk(dir: &Path) -> (Vec<PathBuf>, Vec<FileError>) {
     let mut walk = Walk::default();
     walk.folder(dir);
-    if walk.errors.is_empty() {
-        // No sort here: each folder's entries are walked in order of their names, which
-        // gives the paths in order (a path sorts by its components).
-        Ok(walk.files)
-    } else {
-        Err(walk.errors)
-    }
+    // No sort here: each folder's entries are walked in order of their names, which gives
+    // the paths in order (a path sorts by its components).
+    (walk.files, walk.errors)
 }
 
 /// What [`files_under`] has found so far.

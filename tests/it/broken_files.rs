@@ -74,6 +74,9 @@ async fn broken_case_files_stop_the_run_before_any_request_and_are_all_reported(
         "request:\n  task_id: x\nexpect:\n  status: 404\n",
     )
     .unwrap();
+    // A file the walk refuses is reported with the others, not instead of them.
+    common::fifo(&dir.path().join("fifo.yaml"));
+    count += 1;
     let args = [
         "--base-url",
         &server.uri(),
@@ -238,6 +241,22 @@ fn a_fifo_a_socket_or_a_device_among_the_cases_is_refused_without_hanging() {
             "socket.yaml: not a regular file (a socket): only case files are read here",
         ]
     );
+}
+
+/// A file the walk refuses (here a FIFO) does not hide the errors of the files it found: the
+/// user fixes them all in one round.
+#[cfg(unix)]
+#[test]
+fn a_refused_file_does_not_hide_the_other_files_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    common::fifo(&dir.path().join("fifo.yaml"));
+    std::fs::write(dir.path().join("broken.yaml"), "request: [\n").unwrap();
+    let errors = load_without_hanging(dir.path()).expect_err("both files must be refused");
+    let files: Vec<String> = errors
+        .iter()
+        .map(|e| e.file.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["fifo.yaml", "broken.yaml"], "{errors:?}");
 }
 
 #[cfg(unix)]
