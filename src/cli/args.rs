@@ -93,7 +93,8 @@ pub(super) struct DiffArgs {
     /// instead of the embedded one.
     #[arg(long, value_name = "URL")]
     pub mock_url: Option<String>,
-    /// Write the comparison as JSON here (shape: schemas/report/diff.schema.json).
+    /// Write the comparison as JSON here (shape: schemas/report/diff.schema.json; replaced
+    /// atomically, a device or pipe is added to).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
     /// Compare only the cases whose id contains one of these.
@@ -130,7 +131,8 @@ pub(super) struct GenerateArgs {
 /// Where the cases and the contract live.
 #[derive(Debug, Clone, Args)]
 pub(super) struct SuiteArgs {
-    /// The folder of case files.
+    /// The folder of case files (each at most 1 MiB: long values are written
+    /// `{repeat: TEXT, count: N}`).
     #[arg(long, env = "SMS_CASES", default_value = "cases", value_name = "DIR")]
     pub cases: PathBuf,
     #[command(flatten)]
@@ -140,7 +142,7 @@ pub(super) struct SuiteArgs {
 /// Where the contract lives.
 #[derive(Debug, Clone, Args)]
 pub(super) struct ContractArgs {
-    /// The folder of schemas and their manifest.
+    /// The folder of schemas and their manifest (each file at most 1 MiB).
     #[arg(
         long,
         env = "SMS_SCHEMAS",
@@ -179,7 +181,7 @@ pub(super) struct TargetArgs {
     #[arg(long, value_name = "FILE", help_heading = "Target")]
     pub cacert: Option<PathBuf>,
     /// The embedded mock's fixture (its tasks, tokens, users and assumed choices) instead of
-    /// the built-in one.
+    /// the built-in one (at most 1 MiB).
     #[arg(long, value_name = "FILE", help_heading = "Target")]
     pub fixture: Option<PathBuf>,
     /// IAM's endpoint, e.g. https://iam.ap-southeast-3.myhuaweicloud.com: the tokens are
@@ -284,10 +286,12 @@ pub(super) struct RunArgs {
     /// included, is added to).
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub junit: Option<PathBuf>,
-    /// Write a JSON report here (shape: schemas/report/report.schema.json).
+    /// Write a JSON report here (shape: schemas/report/report.schema.json; replaced
+    /// atomically, a device or pipe is added to).
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub report_json: Option<PathBuf>,
-    /// Write a Markdown summary here; it is also appended to $GITHUB_STEP_SUMMARY when set.
+    /// Write a Markdown summary here (replaced atomically, a device or pipe is added to); it
+    /// is also appended to $GITHUB_STEP_SUMMARY when set.
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub summary_md: Option<PathBuf>,
     /// Fail (exit 101) when a case contradicts an assumption of the ledger, or passes only
@@ -422,7 +426,8 @@ pub(super) struct MockArgs {
     /// (`localhost:8080`).
     #[arg(long, default_value = "127.0.0.1:8080", value_parser = parse_listen, value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// The fixture (tasks, tokens, users and assumed choices) instead of the built-in one.
+    /// The fixture (tasks, tokens, users and assumed choices) instead of the built-in one (at
+    /// most 1 MiB).
     #[arg(long, value_name = "FILE")]
     pub fixture: Option<PathBuf>,
     #[command(flatten)]
@@ -475,7 +480,7 @@ pub(super) struct ProxyArgs {
     #[arg(long)]
     pub fail_fast: bool,
     /// Write a JSON report here when the proxy stops (shape:
-    /// schemas/report/proxy.schema.json).
+    /// schemas/report/proxy.schema.json; replaced atomically, a device or pipe is added to).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
     /// Trust this CA certificate (PEM) too, for an upstream behind a private CA. HTTPS_PROXY,

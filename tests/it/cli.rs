@@ -269,6 +269,57 @@ async fn help_does_not_show_the_endpoint_it_was_given() {
     assert!(!run.all().contains("help-secret-pw"), "{}", run.all());
 }
 
+/// What `--help` says of one flag: its line and the description under it.
+fn flag_help(help: &str, flag: &str) -> String {
+    let mut lines = help
+        .lines()
+        .skip_while(|line| !line.trim_start().split([' ', ',']).any(|word| word == flag));
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("{flag} is not in:\n{help}"));
+    let rest = lines.take_while(|line| !line.trim_start().starts_with('-'));
+    // Words, not lines: clap wraps long descriptions.
+    std::iter::once(first)
+        .chain(rest)
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every flag that names a file says its cap, and every report flag how a device or a pipe
+/// is written, where a user looks first.
+#[tokio::test]
+async fn help_says_each_files_cap_and_how_a_report_is_written() {
+    for (command, capped, reports) in [
+        (
+            &["--help"][..],
+            &["--cases", "--schemas", "--fixture", "--token-file"][..],
+            &["--junit", "--report-json", "--summary-md"][..],
+        ),
+        (
+            &["diff", "--help"],
+            &["--cases", "--fixture"],
+            &["--report-json"],
+        ),
+        (&["mock", "--help"], &["--fixture"], &[]),
+        (&["proxy", "--help"], &["--schemas"], &["--report-json"]),
+    ] {
+        let run = run(command, &[]).await;
+        assert_eq!(run.code, 0, "{command:?}: {}", run.all());
+        for flag in capped {
+            let text = flag_help(&run.stdout, flag);
+            assert!(text.contains("1 MiB"), "{command:?} {flag}: {text}");
+        }
+        for flag in reports {
+            let text = flag_help(&run.stdout, flag);
+            assert!(
+                text.contains("a device or pipe"),
+                "{command:?} {flag}: {text}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_body_cap_and_timeout_are_set_from_the_command_line() {
     let run = run_data(
