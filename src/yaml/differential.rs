@@ -163,6 +163,60 @@ fn reads_a_struct_from_a_mapping_only() {
     }
 }
 
+/// A key's colon is looked for within 1,024 characters of its start by the full reader: a
+/// key written longer (quotes, escapes and spaces count) is left to it.
+#[test]
+fn agrees_on_keys_about_the_full_readers_reach() {
+    for n in [990, 998, 999, 1000, 1001, 1022, 1023, 1024, 1025, 1100] {
+        let k = "k".repeat(n);
+        let escaped = "\\u0041".repeat(n / 6);
+        let quoted = "''".repeat(n / 2);
+        for text in [
+            format!("{k}: 1\n"),
+            format!("\"{k}\": 1\n"),
+            format!("'{k}': 1\n"),
+            format!("\"{escaped}\": 1\n"),
+            format!("'{quoted}': 1\n"),
+            format!("a:\n  \"{k}\": 1\n"),
+            format!("a:\n- \"{k}\": 1\n"),
+            format!("a: {{{k}: 1}}\n"),
+            format!("a: {{{k} : 1}}\n"),
+            format!("a: {{\"{k}\": 1}}\n"),
+            format!("request: {{task_id: x, headers: {{X-{k}: a}}}}\nexpect: {{status: 200}}\n"),
+        ] {
+            agree(&text);
+        }
+    }
+}
+
+/// The full reader's budget stops at 250,000 nodes; the quick reader leaves far fewer to it.
+#[test]
+fn leaves_a_file_of_very_many_values_to_the_full_reader() {
+    let list = |n: usize| format!("a: [{}]\n", vec!["1"; n].join(","));
+    assert!(quick::parse(&list(100_000)).is_none());
+    assert!(quick::parse(&list(1_000)).is_some());
+    assert!(agree(&list(1_000)));
+}
+
+/// A type that takes fewer items than a list holds (a tuple) is refused, as serde-saphyr
+/// refuses it: no item is dropped unseen.
+#[test]
+fn refuses_a_list_longer_than_its_type() {
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Pair {
+        a: (u8, u8),
+    }
+    let read = |text: &str| quick::read::<Pair>(&quick::parse(text).expect("plain YAML"));
+    assert_eq!(read("a: [1, 2]\n"), Some(Pair { a: (1, 2) }));
+    assert_eq!(read("a: [1, 2, 3]\n"), None);
+    assert!(full_typed::<Pair>("a: [1, 2, 3]\n").is_err());
+}
+
+/// What the full reader makes of `text` as a `T`.
+fn full_typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, super::FileError> {
+    super::parse(Path::new("x.yaml"), text.as_bytes())
+}
+
 #[test]
 fn agrees_on_every_test_file() {
     let corpus = corpus();

@@ -13,8 +13,14 @@ use std::borrow::Cow;
 /// The deepest nesting read here; deeper files go to the full reader and its budget.
 const MAX_DEPTH: usize = 48;
 
-/// The longest implicit key YAML allows.
-const MAX_KEY: usize = 1024;
+/// The longest key read here, as written from its first character to its colon (quotes,
+/// escapes and spaces included): the full reader looks no further than 1,024 for a key's
+/// colon.
+const MAX_KEY: usize = 1000;
+
+/// The most values (scalars, lists and mappings) and keys a file may have here: the full
+/// reader's budget stops at 250,000 nodes.
+const MAX_NODES: usize = 100_000;
 
 /// Serde-saphyr's marker for its own located values: a key so named would be read as one.
 const SPANNED_MARKER: &str = "__serde_saphyr_private_spanned";
@@ -63,7 +69,7 @@ pub fn parse(text: &str) -> Option<Tree<'_>> {
     }
     let value = reader.mapping(0)?;
     reader.skip();
-    reader.peek().is_none().then_some(value)
+    (reader.peek().is_none() && nodes(&value) <= MAX_NODES).then_some(value)
 }
 
 /// No tab, carriage return or other control character, no byte-order mark, and none of the
@@ -129,12 +135,24 @@ impl<'de> Deserializer<'de> for Node<'_, '_> {
                 Err(_) => visitor.visit_i64(*n),
             },
             Tree::Text(text) => visitor.visit_str(text),
-            Tree::List(items) => visitor.visit_seq(SeqDeserializer::new(items.iter().map(Node))),
-            Tree::Map(entries) => visitor.visit_map(MapDeserializer::new(
-                entries
-                    .iter()
-                    .map(|(key, value)| (key.as_ref(), Node(value))),
-            )),
+            // A visitor that takes fewer items than there are (a tuple) is refused, as
+            // serde-saphyr refuses it.
+            Tree::List(items) => {
+                let mut items = SeqDeserializer::new(items.iter().map(Node));
+                let value = visitor.visit_seq(&mut items)?;
+                items.end()?;
+                Ok(value)
+            }
+            Tree::Map(entries) => {
+                let mut entries = MapDeserializer::new(
+                    entries
+                        .iter()
+                        .map(|(key, value)| (key.as_ref(), Node(value))),
+                );
+                let value = visitor.visit_map(&mut entries)?;
+                entries.end()?;
+                Ok(value)
+            }
         }
     }
 
@@ -182,6 +200,20 @@ impl<'de> Deserializer<'de> for Node<'_, '_> {
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
         unit unit_struct seq tuple tuple_struct map identifier ignored_any
+    }
+}
+
+/// How many values and keys `tree` holds, itself included.
+fn nodes(tree: &Tree<'_>) -> usize {
+    match tree {
+        Tree::List(items) => 1 + items.iter().map(nodes).sum::<usize>(),
+        Tree::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(_, value)| 1 + nodes(value))
+                .sum::<usize>()
+        }
+        _ => 1,
     }
 }
 
@@ -438,7 +470,11 @@ fn block_key(content: &str) -> Option<(Cow<'_, str>, &str)> {
         }
         (text_key(key)?, &content[colon + 1..])
     };
-    if !(rest.is_empty() || rest.starts_with(' ')) || key.len() > MAX_KEY || key == SPANNED_MARKER {
+    let written = &content[..content.len() - rest.len()];
+    if !(rest.is_empty() || rest.starts_with(' '))
+        || written.chars().count() > MAX_KEY
+        || key == SPANNED_MARKER
+    {
         return None;
     }
     Some((key, rest.trim_start_matches(' ')))
@@ -583,6 +619,10 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
                 let Tree::Text(key) = key else {
                     return None;
                 };
+                let written = &rest[..rest.len() - after.len()];
+                if written.chars().count() > MAX_KEY {
+                    return None;
+                }
                 let after = after.strip_prefix(": ")?.trim_start_matches(' ');
                 let (value, after) = flow_value(after, depth)?;
                 if key == SPANNED_MARKER {
