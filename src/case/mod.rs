@@ -4,6 +4,8 @@
 //! (`auth/missing-token`), and that id is the test's name. The file format is [`model`]'s
 //! types, read and written by serde.
 
+#[cfg(test)]
+mod differential;
 mod document;
 mod load;
 pub mod model;

@@ -5,9 +5,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-#[cfg(test)]
-mod differential;
-mod quick;
+pub(crate) mod quick;
 
 /// A file that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! (anchors, tags, folded or multi-line scalars, duplicate keys, tabs, words that YAML 1.1 or
 //! a number reading could take otherwise...), and the full reader then reads the file, with
 //! its located errors. Where it answers, it answers what the full reader reads:
-//! `differential.rs` compares the two on the tests' files and on mutations of them.
+//! `src/case/differential.rs` compares the two on the tests' files and on mutations of them.
 
 use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};

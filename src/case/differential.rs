@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::quick;
-use crate::case::model::CaseFile;
+use super::model::CaseFile;
+use crate::yaml::{self, quick};
 
 /// What the full reader makes of `text`, as the quick reader's callers use it.
 fn full(text: &str) -> Option<Value> {
@@ -28,7 +28,7 @@ fn agree(text: &str) -> bool {
         "the quick reader read {text:?} otherwise"
     );
     if let Some(case) = quick::read::<CaseFile>(&tree) {
-        let slow: CaseFile = super::parse(Path::new("x.yaml"), text.as_bytes())
+        let slow: CaseFile = yaml::parse(Path::new("x.yaml"), text.as_bytes())
             .unwrap_or_else(|e| panic!("the full reader refused {text:?}: {e}"));
         assert_eq!(
             serde_json::to_value(&case).ok(),
@@ -159,7 +159,7 @@ fn reads_a_struct_from_a_mapping_only() {
     ] {
         let value = quick::parse(text).expect("plain YAML");
         assert!(quick::read::<CaseFile>(&value).is_none(), "{text:?}");
-        assert!(super::parse::<CaseFile>(Path::new("x.yaml"), text.as_bytes()).is_err());
+        assert!(yaml::parse::<CaseFile>(Path::new("x.yaml"), text.as_bytes()).is_err());
     }
 }
 
@@ -213,8 +213,8 @@ fn refuses_a_list_longer_than_its_type() {
 }
 
 /// What the full reader makes of `text` as a `T`.
-fn full_typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, super::FileError> {
-    super::parse(Path::new("x.yaml"), text.as_bytes())
+fn full_typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, yaml::FileError> {
+    yaml::parse(Path::new("x.yaml"), text.as_bytes())
 }
 
 #[test]
