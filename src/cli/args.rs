@@ -173,7 +173,8 @@ pub(super) struct TargetArgs {
     /// pipe such as <(vault read ...) works.
     #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub token_file: Option<PathBuf>,
-    /// A file holding a valid token without the permission (else env SMS_FORBIDDEN_TOKEN).
+    /// A file holding a valid token without the permission (else env SMS_FORBIDDEN_TOKEN); at
+    /// most 1 MiB.
     #[arg(long, value_name = "PATH", help_heading = "Target")]
     pub forbidden_token_file: Option<PathBuf>,
     /// Trust this CA certificate (PEM, at most 4 MiB) too, for a gateway behind a private CA.
@@ -202,7 +203,7 @@ pub(super) struct TargetArgs {
         help_heading = "IAM: a token fetched at the start"
     )]
     pub iam_user: Option<String>,
-    /// A file holding that user's password (else env SMS_IAM_PASSWORD).
+    /// A file holding that user's password (else env SMS_IAM_PASSWORD); at most 1 MiB.
     #[arg(
         long,
         value_name = "PATH",
@@ -233,7 +234,8 @@ pub(super) struct TargetArgs {
         help_heading = "IAM: a token fetched at the start"
     )]
     pub iam_forbidden_user: Option<String>,
-    /// A file holding that user's password (else env SMS_IAM_FORBIDDEN_PASSWORD).
+    /// A file holding that user's password (else env SMS_IAM_FORBIDDEN_PASSWORD); at most
+    /// 1 MiB.
     #[arg(
         long,
         value_name = "PATH",
@@ -483,8 +485,8 @@ pub(super) struct ProxyArgs {
     /// schemas/report/proxy.schema.json; replaced atomically, a device or pipe is added to).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
-    /// Trust this CA certificate (PEM) too, for an upstream behind a private CA. HTTPS_PROXY,
-    /// HTTP_PROXY and NO_PROXY are honoured.
+    /// Trust this CA certificate (PEM, at most 4 MiB) too, for an upstream behind a private
+    /// CA. HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
     #[command(flatten)]

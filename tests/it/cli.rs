@@ -286,36 +286,42 @@ fn flag_help(help: &str, flag: &str) -> String {
         .join(" ")
 }
 
-/// Every flag that names a file says its cap, and every report flag how a device or a pipe
-/// is written, where a user looks first.
+/// Every flag that names a file to read says its cap, and every report flag how a device or
+/// a pipe is written, where a user looks first.
 #[tokio::test]
 async fn help_says_each_files_cap_and_how_a_report_is_written() {
-    for (command, capped, reports) in [
+    let secrets = [
+        "--token-file",
+        "--forbidden-token-file",
+        "--iam-password-file",
+        "--iam-forbidden-password-file",
+    ];
+    let suite = ["--cases", "--schemas", "--fixture"];
+    let run_files: Vec<&str> = suite.iter().chain(&secrets).copied().collect();
+    for (command, mib, cacert, reports) in [
         (
             &["--help"][..],
-            &["--cases", "--schemas", "--fixture", "--token-file"][..],
+            &run_files[..],
+            true,
             &["--junit", "--report-json", "--summary-md"][..],
         ),
-        (
-            &["diff", "--help"],
-            &["--cases", "--fixture"],
-            &["--report-json"],
-        ),
-        (&["mock", "--help"], &["--fixture"], &[]),
-        (&["proxy", "--help"], &["--schemas"], &["--report-json"]),
+        (&["diff", "--help"], &run_files[..], true, &["--report-json"]),
+        (&["mock", "--help"], &["--fixture"], false, &[]),
+        (&["proxy", "--help"], &["--schemas"], true, &["--report-json"]),
     ] {
         let run = run(command, &[]).await;
         assert_eq!(run.code, 0, "{command:?}: {}", run.all());
-        for flag in capped {
+        for flag in mib {
             let text = flag_help(&run.stdout, flag);
-            assert!(text.contains("1 MiB"), "{command:?} {flag}: {text}");
+            assert!(text.contains("at most 1 MiB"), "{command:?} {flag}: {text}");
+        }
+        if cacert {
+            let text = flag_help(&run.stdout, "--cacert");
+            assert!(text.contains("at most 4 MiB"), "{command:?}: {text}");
         }
         for flag in reports {
             let text = flag_help(&run.stdout, flag);
-            assert!(
-                text.contains("a device or pipe"),
-                "{command:?} {flag}: {text}"
-            );
+            assert!(text.contains("a device or pipe"), "{command:?} {flag}: {text}");
         }
     }
 }
