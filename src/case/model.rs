@@ -182,8 +182,9 @@ impl Method {
     }
 }
 
-/// The longest method a case may send: twice the longest registered one
-/// (`UPDATEREDIRECTREF`). A longer one is a mistake, and its message would fill the screen.
+/// The longest method a case may send: about twice the longest registered one
+/// (`UPDATEREDIRECTREF`, 17). A longer one is a mistake, and its message would fill the
+/// screen.
 const MAX_METHOD_LEN: usize = 32;
 
 impl<'de> Deserialize<'de> for Method {

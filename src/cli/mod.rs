@@ -160,27 +160,26 @@ fn load_all(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Ve
         .as_ref()
         .map_or_else(|_| Known::anything(), Sources::known);
     // The schemas compile while the cases are read: neither needs the other.
-    let (contract, (files, walked), cases) = std::thread::scope(|scope| {
+    let (contract, files, cases) = std::thread::scope(|scope| {
         let compiling = scope.spawn(|| sources.and_then(Sources::compile));
         let (files, walked) = case::case_files(&args.cases);
         let selected: Vec<_> = files.iter().filter(|(id, _)| select(id)).cloned().collect();
-        let cases = case::load_files(&selected, &known);
+        let cases = case::with_walk_errors(walked, case::load_files(&selected, &known));
         let contract = compiling
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (contract, (files, walked), cases)
+        (contract, files, cases)
     });
     match (contract, cases) {
-        (Ok(contract), Ok(cases)) if walked.is_empty() => Ok(Suite {
+        (Ok(contract), Ok(cases)) => Ok(Suite {
             contract,
             ids: files.into_iter().map(|(id, _)| id).collect(),
             cases,
         }),
-        // Every error at once: the contract's, the files the walk refused, the cases'.
+        // Every error at once: the contract's, then the files'.
         (contract, cases) => Err(contract
             .err()
             .into_iter()
-            .chain(walked)
             .chain(cases.err().into_iter().flatten())
             .collect()),
     }

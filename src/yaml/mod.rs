@@ -406,7 +406,8 @@ mod tests {
 
     #[test]
     fn files_come_in_the_order_of_their_paths() {
-        let root = std::env::temp_dir().join(format!("sms-walk-{}", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
         let names = [
             "a/z.yaml",
             "a.yaml",
@@ -425,8 +426,7 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, "a: b\n").unwrap();
         }
-        let found = files_under(&root).unwrap();
-        std::fs::remove_dir_all(&root).unwrap();
+        let found = files_under(root).unwrap();
         let mut sorted = found.clone();
         sorted.sort();
         assert_eq!(found.len(), names.len());

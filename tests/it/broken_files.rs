@@ -256,7 +256,34 @@ fn a_refused_file_does_not_hide_the_other_files_errors() {
         .iter()
         .map(|e| e.file.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(files, ["fifo.yaml", "broken.yaml"], "{errors:?}");
+    assert_eq!(files, ["broken.yaml", "fifo.yaml"], "{errors:?}");
+}
+
+/// A run whose cases all load, beside one file the walk refuses, sends nothing and fails:
+/// a file left out without a word would let the run pass without it.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_refused_file_alone_stops_the_run() {
+    let server = common::stub(faithful).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), VALID).unwrap();
+    common::fifo(&dir.path().join("fifo.yaml"));
+    let args = [
+        "--base-url",
+        &server.uri(),
+        "--cases",
+        dir.path().to_str().unwrap(),
+    ];
+    let output = common::binary::run(&args, &common::binary::builtin_env()).await;
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("fifo.yaml: not a regular file (a FIFO)"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
 }
 
 #[cfg(unix)]

@@ -305,9 +305,19 @@ async fn help_says_each_files_cap_and_how_a_report_is_written() {
             true,
             &["--junit", "--report-json", "--summary-md"][..],
         ),
-        (&["diff", "--help"], &run_files[..], true, &["--report-json"]),
+        (
+            &["diff", "--help"],
+            &run_files[..],
+            true,
+            &["--report-json"],
+        ),
         (&["mock", "--help"], &["--fixture"], false, &[]),
-        (&["proxy", "--help"], &["--schemas"], true, &["--report-json"]),
+        (
+            &["proxy", "--help"],
+            &["--schemas"],
+            true,
+            &["--report-json"],
+        ),
     ] {
         let run = run(command, &[]).await;
         assert_eq!(run.code, 0, "{command:?}: {}", run.all());
@@ -321,7 +331,10 @@ async fn help_says_each_files_cap_and_how_a_report_is_written() {
         }
         for flag in reports {
             let text = flag_help(&run.stdout, flag);
-            assert!(text.contains("a device or pipe"), "{command:?} {flag}: {text}");
+            assert!(
+                text.contains("a device or pipe"),
+                "{command:?} {flag}: {text}"
+            );
         }
     }
 }
