@@ -77,13 +77,7 @@ async fn broken_case_files_stop_the_run_before_any_request_and_are_all_reported(
     // A file the walk refuses is reported with the others, not instead of them.
     common::fifo(&dir.path().join("fifo.yaml"));
     count += 1;
-    let args = [
-        "--base-url",
-        &server.uri(),
-        "--cases",
-        dir.path().to_str().unwrap(),
-    ];
-    let output = common::binary::run(&args, &common::binary::builtin_env()).await;
+    let output = run_over(dir.path(), &server).await;
     let stderr = output.stderr.clone();
     assert_eq!(output.code, 2, "{stderr}");
     assert!(
@@ -259,6 +253,17 @@ fn a_refused_file_does_not_hide_the_other_files_errors() {
     assert_eq!(files, ["broken.yaml", "fifo.yaml"], "{errors:?}");
 }
 
+/// The binary run over the cases in `dir` against `server`.
+async fn run_over(dir: &Path, server: &wiremock::MockServer) -> common::binary::Run {
+    let args = [
+        "--base-url",
+        &server.uri(),
+        "--cases",
+        dir.to_str().unwrap(),
+    ];
+    common::binary::run(&args, &common::binary::builtin_env()).await
+}
+
 /// A run whose cases all load, beside one file the walk refuses, sends nothing and fails:
 /// a file left out without a word would let the run pass without it.
 #[cfg(unix)]
@@ -268,13 +273,7 @@ async fn a_refused_file_alone_stops_the_run() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("good.yaml"), VALID).unwrap();
     common::fifo(&dir.path().join("fifo.yaml"));
-    let args = [
-        "--base-url",
-        &server.uri(),
-        "--cases",
-        dir.path().to_str().unwrap(),
-    ];
-    let output = common::binary::run(&args, &common::binary::builtin_env()).await;
+    let output = run_over(dir.path(), &server).await;
     assert_eq!(output.code, 2, "{}", output.stderr);
     assert!(
         output
