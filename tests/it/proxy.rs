@@ -60,8 +60,14 @@ async fn start_proxy(upstream: &str, flags: &[&str]) -> Served {
     Served::start("proxy", &args).await
 }
 
-/// Waits until `upstream` has a request: the exchange is in flight through the proxy.
-async fn until_received(upstream: &wiremock::MockServer) {
+/// A permitted request sent through `proxy` on a connection of its own, once `upstream` has
+/// it: the exchange is in flight. The connection is returned, its answer unread.
+async fn in_flight(proxy: &Served, upstream: &wiremock::MockServer) -> tokio::net::TcpStream {
+    let mut stream = proxy.connect().await;
+    stream
+        .write_all(permitted_request().as_bytes())
+        .await
+        .unwrap();
     let received = tokio::time::timeout(PATIENCE, async {
         while upstream.received_requests().await.unwrap().is_empty() {
             sleep(Duration::from_millis(20)).await;
@@ -69,6 +75,7 @@ async fn until_received(upstream: &wiremock::MockServer) {
     })
     .await;
     assert!(received.is_ok(), "the upstream received nothing");
+    stream
 }
 
 /// The shipped suite run through `proxy` (the binary's run mode, the built-in fixture's
@@ -608,12 +615,8 @@ async fn an_exchange_cut_at_the_shutdown_deadline_is_a_failure() {
         report.to_str().unwrap(),
     ];
     let proxy = start_proxy(&slow.uri(), &flags).await;
-    let mut stream = proxy.connect().await;
-    stream
-        .write_all(permitted_request().as_bytes())
-        .await
-        .unwrap();
-    until_received(&slow).await;
+    // Held open: the exchange stays in flight while the proxy is stopped.
+    let _stream = in_flight(&proxy, &slow).await;
     proxy.signal("TERM");
     let (code, stderr) = proxy.exit().await;
     assert_eq!(code, Some(1), "{stderr}");
@@ -638,12 +641,7 @@ async fn a_signal_lets_the_exchange_in_flight_finish_and_a_second_quits_at_once(
         report.to_str().unwrap(),
     ];
     let mut proxy = start_proxy(&upstream.uri(), &flags).await;
-    let mut stream = proxy.connect().await;
-    stream
-        .write_all(permitted_request().as_bytes())
-        .await
-        .unwrap();
-    until_received(&upstream).await;
+    let mut stream = in_flight(&proxy, &upstream).await;
     proxy.signal("INT");
     proxy.wait_for_stderr("SIGINT: stopping").await;
     let answer = read_answer(&mut stream)
@@ -803,12 +801,7 @@ async fn the_report_lists_the_first_thousand_notes_and_counts_the_rest() {
 async fn an_exchange_whose_client_went_away_is_unanswered_not_failed() {
     let slow = stub_with_delay(faithful, Some(Duration::from_secs(2))).await;
     let proxy = start_proxy(&slow.uri(), &[]).await;
-    let mut stream = proxy.connect().await;
-    stream
-        .write_all(permitted_request().as_bytes())
-        .await
-        .unwrap();
-    until_received(&slow).await;
+    let stream = in_flight(&proxy, &slow).await;
     drop(stream);
     sleep(Duration::from_secs(3)).await;
     let (code, stderr) = proxy.stop().await;
