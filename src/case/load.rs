@@ -23,7 +23,7 @@ impl Case {
         let bytes = yaml::read_bytes(file)?;
         // Most case files are plain YAML, which the quick reader reads in a fraction of the
         // time. Any fault is read again by the full reader, so that it is located.
-        if let Some(parsed) = yaml::quick(&bytes)
+        if let Some(parsed) = yaml::read_quick(&bytes)
             && let Ok(case) = Case::build(id, file, parsed, known)
         {
             return Ok(case);

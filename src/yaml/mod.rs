@@ -1,5 +1,7 @@
 //! One YAML reader for every file the project reads (cases, the manifest, fixtures), so that
-//! every broken file is reported the same way: file, line, column, what is wrong.
+//! every broken file is reported the same way: file, line, column, what is wrong. Case files
+//! are read first by [`quick`], a reader of the plain YAML they are written in, which leaves
+//! every other file, and every fault, to this one.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -196,7 +198,7 @@ pub fn read_bytes(file: &Path) -> Result<Vec<u8>, FileError> {
 
 /// `bytes` read by the quick reader, when they are in its subset of YAML and make a `T`;
 /// `None` sends them to [`parse`], which reads all of YAML and locates what is wrong.
-pub fn quick<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+pub fn read_quick<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     quick::read(&quick::parse(std::str::from_utf8(bytes).ok()?)?)
 }
 
