@@ -51,7 +51,7 @@ impl Document {
     /// The body: as written, with the values put and the pointers removed.
     pub fn body(&self) -> Json {
         self.build()
-            .expect("the body was built once when the case was loaded")
+            .expect("every step was tried once when the case was loaded")
     }
 
     /// Whether the values put fit under [`MAX_BODY_LEN`], counted before anything is made:
@@ -76,10 +76,19 @@ impl Document {
 
     /// The body, or which step cannot be done and why.
     fn build(&self) -> Result<Json, (Step, String)> {
-        let mut body: Json =
-            serde_json::from_str(&self.written).expect("the text of a JSON value parses");
+        let body = serde_json::from_str(&self.written).expect("the text of a JSON value parses");
+        self.put(body, Fill::value)
+    }
+
+    /// `body` with the values `make` gives put and the pointers removed, or which step cannot
+    /// be done and why.
+    fn put(
+        &self,
+        mut body: Json,
+        make: impl Fn(&Fill) -> Result<Json, String>,
+    ) -> Result<Json, (Step, String)> {
         for (index, (pointer, fill)) in self.set.iter().enumerate() {
-            let value = fill.value().map_err(|e| (Step::Set(index), e))?;
+            let value = make(fill).map_err(|e| (Step::Set(index), e))?;
             pointer
                 .set(&mut body, value)
                 .map_err(|e| (Step::Set(index), e))?;
@@ -125,9 +134,22 @@ impl Fill {
 
     /// The value, or why the fill is malformed.
     pub fn value(&self) -> Result<Json, String> {
+        self.make(|len| "x".repeat(len))
+    }
+
+    /// What stands in for the value where only the body's shape counts: a text is never a
+    /// step on a pointer's way, so an empty one fails every step the full one fails, without
+    /// making up to 64 KiB to throw away.
+    fn stand_in(&self) -> Result<Json, String> {
+        self.make(|_| String::new())
+    }
+
+    /// The value, with `text` making a text of the length asked, or why the fill is
+    /// malformed.
+    fn make(&self, text: impl FnOnce(usize) -> String) -> Result<Json, String> {
         match (self.text, self.items, &self.json, &self.of) {
             (Some(len), None, None, None) if len <= MAX_GENERATED_LEN => {
-                Ok(Json::String("x".repeat(len)))
+                Ok(Json::String(text(len)))
             }
             (None, Some(count), None, of) if count <= MAX_GENERATED_LEN => {
                 let item = of.clone().unwrap_or_else(|| Json::String("x".into()));
@@ -214,11 +236,11 @@ pub(super) fn build(
             .collect(),
         remove: spec.remove,
     };
-    // Measured and built once here, so that a body too large, or a malformed `set` or `remove`,
-    // stops the run before it starts.
+    // Measured and shaped once here, so that a body too large, or a malformed `set` or
+    // `remove`, stops the run before it starts.
     document
         .fits()
-        .and_then(|()| document.build())
+        .and_then(|()| document.put(spec.body, Fill::stand_in))
         .map_err(|(step, why)| match step {
             Step::Set(index) => {
                 FileError::at(file, places[index], format!("`document.set`: {why}"))
