@@ -345,7 +345,8 @@ pub(super) struct LibtestArgs {
     #[arg(long, help_heading = "Selection")]
     pub include_ignored: bool,
     /// How many cases run at once, 1 to 256 [default: 4 for a live endpoint, 8 for the
-    /// embedded mock].
+    /// embedded mock]. Document cases are judged beside the exchanges, on at most this many
+    /// threads (and no more than the processors).
     #[arg(
         long,
         value_name = "N",

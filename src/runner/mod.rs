@@ -2,8 +2,9 @@
 //! contract and the case; judges each document case against the contract.
 //!
 //! - [`request`]: a case and a target become the exact request sent;
-//! - [`run`](Runner::run_all): the loop, cases concurrently on one runtime, one HTTP client
-//!   and one compiled contract shared by all;
+//! - [`run`](Runner::run_all): the loop, request cases concurrently on one runtime and
+//!   document cases on threads beside it, one HTTP client and one compiled contract shared
+//!   by all;
 //! - [`polite`]: the run's pace and its retries ([`Politeness`]), and [`stop`]: the signal
 //!   that ends a run early ([`Stop`]);
 //! - [`check`]: the answer against the contract and the expectation (or the contract alone,

@@ -1,12 +1,14 @@
 //! The loop: every case against one target, concurrently, each ending in a typed
-//! [`CaseResult`]. Request cases and document cases are two plain paths; a request goes
-//! through the run's [`Gate`] (its pace and retries) and stops starting when the run's
-//! [`Stop`] is raised.
+//! [`CaseResult`]. Request cases and document cases are two plain paths: a request goes
+//! through the run's [`Gate`] (its pace and retries), and documents are judged in batches on
+//! threads of their own; neither starts once the run's [`Stop`] is raised.
 
 use std::collections::{BTreeSet, HashMap};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::check::{check, check_document};
@@ -18,6 +20,13 @@ use crate::case::{Case, CaseKind, Document, Expectation, RequestSpec};
 use crate::contract::Contract;
 use crate::http::{Answer, HttpClient, TransportError};
 use crate::vocab::Variable;
+
+/// The fewest document cases worth a thread of their own: a thread's start costs about as
+/// much as judging a few dozen.
+const CASES_A_THREAD_AT_LEAST: usize = 32;
+/// How many judged document cases are sent at once: a send per case would wake the
+/// receiving thread for each.
+const BATCH: usize = 64;
 
 /// Runs cases against one target: one compiled contract, one HTTP client and one gate
 /// shared by all.
@@ -67,6 +76,10 @@ impl Runner {
     /// Like [`run_all`](Self::run_all), calling `done` with each result as it comes, until
     /// `stop` is raised: then no case starts and no request is sent again, the exchanges in
     /// flight end, and the cases that had not sent anything are left out of the results.
+    ///
+    /// Document cases need no target: they are judged on threads of their own (at most
+    /// `concurrency`, and no more than the processors), beside the exchanges, which wait on
+    /// the network on this one.
     pub async fn run_until(
         self: &Arc<Self>,
         cases: &[Arc<Case>],
@@ -74,53 +87,114 @@ impl Runner {
         stop: &Stop,
         mut done: impl FnMut(&CaseResult),
     ) -> Vec<CaseResult> {
-        // At most `concurrency` tasks exist at a time: a task is spawned as another ends, so
-        // that a large suite does not hold a waiting task for each of its cases.
         let concurrency = concurrency.max(1);
         // Results in the order they end, with their case's place: sorted at the end, in
         // place. A slot for every case up front would hold a whole `CaseResult` for each,
         // and a second vector for the ones that ran.
         let mut results: Vec<(usize, CaseResult)> = Vec::with_capacity(cases.len());
+        let (documents, requests): (Vec<_>, Vec<_>) = cases
+            .iter()
+            .cloned()
+            .enumerate()
+            .partition(|(_, case)| matches!(case.kind, CaseKind::Document(_)));
+        let mut judged = self.judge_all(documents, concurrency, stop);
+        // At most `concurrency` tasks exist at a time: a task is spawned as another ends, so
+        // that a large suite does not hold a waiting task for each of its cases.
         let mut tasks = JoinSet::new();
         let mut index_of = HashMap::new();
-        let mut next = cases.iter().enumerate();
+        let mut next = requests.into_iter();
+        let mut keep = |index, result: CaseResult| {
+            done(&result);
+            results.push((index, result));
+        };
         loop {
             while tasks.len() < concurrency && !stop.is_raised() {
                 let Some((index, case)) = next.next() else {
                     break;
                 };
-                let (runner, case, stop) = (Arc::clone(self), Arc::clone(case), stop.clone());
+                let (runner, stop) = (Arc::clone(self), stop.clone());
                 let task = tasks.spawn(async move { runner.run_or_stop(case, &stop).await });
                 index_of.insert(task.id(), index);
             }
-            let Some(joined) = tasks.join_next_with_id().await else {
-                break;
-            };
-            let (id, ran) = match joined {
-                Ok((id, ran)) => (id, Ok(ran)),
-                Err(error) => (error.id(), Err(error)),
-            };
-            let index = index_of
-                .remove(&id)
-                .expect("each task runs a case of the run");
-            let result = match ran {
-                // Stopped before it sent anything: it did not run.
-                Ok(None) => continue,
-                Ok(Some(result)) => result,
-                Err(error) => finished(
-                    Arc::clone(&cases[index]),
-                    Outcome::Failed(vec![Problem::Panicked(panic_text(
-                        error.try_into_panic().ok().as_deref(),
-                    ))]),
-                    None,
-                    Instant::now(),
-                ),
-            };
-            done(&result);
-            results.push((index, result));
+            tokio::select! {
+                Some(batch) = judged.recv() => {
+                    for (index, result) in batch {
+                        keep(index, result);
+                    }
+                }
+                Some(joined) = tasks.join_next_with_id() => {
+                    let (id, ran) = match joined {
+                        Ok((id, ran)) => (id, Ok(ran)),
+                        Err(error) => (error.id(), Err(error)),
+                    };
+                    let index = index_of
+                        .remove(&id)
+                        .expect("each task runs a case of the run");
+                    match ran {
+                        // Stopped before it sent anything: it did not run.
+                        Ok(None) => {}
+                        Ok(Some(result)) => keep(index, result),
+                        Err(error) => keep(
+                            index,
+                            panicked(
+                                Arc::clone(&cases[index]),
+                                error.try_into_panic().ok().as_deref(),
+                            ),
+                        ),
+                    }
+                }
+                else => break,
+            }
         }
         results.sort_unstable_by_key(|(index, _)| *index);
         results.into_iter().map(|(_, result)| result).collect()
+    }
+
+    /// Judges `documents` (each with its place in the run) on blocking threads, dealt out in
+    /// turn, and sends the results in batches as they come; a thread stops taking cases when
+    /// `stop` is raised, and the channel closes when every thread is done.
+    fn judge_all(
+        self: &Arc<Self>,
+        documents: Vec<(usize, Arc<Case>)>,
+        concurrency: usize,
+        stop: &Stop,
+    ) -> mpsc::UnboundedReceiver<Vec<(usize, CaseResult)>> {
+        let (send, receive) = mpsc::unbounded_channel();
+        let processors = std::thread::available_parallelism().map_or(1, usize::from);
+        let threads = concurrency
+            .min(processors)
+            .min(documents.len().div_ceil(CASES_A_THREAD_AT_LEAST));
+        let mut shares = vec![Vec::new(); threads];
+        for (turn, document) in documents.into_iter().enumerate() {
+            shares[turn % threads].push(document);
+        }
+        for share in shares {
+            let (runner, stop, send) = (Arc::clone(self), stop.clone(), send.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                for (index, case) in share {
+                    if stop.is_raised() {
+                        break;
+                    }
+                    let CaseKind::Document(document) = &case.kind else {
+                        continue;
+                    };
+                    let judging = AssertUnwindSafe(|| runner.judged(&case, document));
+                    let result = std::panic::catch_unwind(judging).unwrap_or_else(|payload| {
+                        panicked(Arc::clone(&case), Some(payload.as_ref()))
+                    });
+                    batch.push((index, result));
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if send.send(full).is_err() {
+                            return;
+                        }
+                    }
+                }
+                let _ = send.send(batch);
+            });
+        }
+        receive
     }
 
     /// Runs one case.
@@ -134,19 +208,28 @@ impl Runner {
     /// Runs one case; `None` when `stop` was raised before it sent anything.
     async fn run_or_stop(&self, case: Arc<Case>, stop: &Stop) -> Option<CaseResult> {
         let started = Instant::now();
+        let (request, expect) = match &case.kind {
+            CaseKind::Document(document) => return Some(self.judged(&case, document)),
+            CaseKind::Request { request, expect } => (request, expect),
+        };
         let missing = self.missing_variables(&case);
         if !missing.is_empty() {
             return Some(finished(case, Outcome::Ignored(missing), None, started));
         }
-        let (outcome, exchange) = match &case.kind {
-            CaseKind::Document(document) => (self.judge(document), None),
-            CaseKind::Request { request, expect } => {
-                let (outcome, exchange) =
-                    self.exchange(request, expect, &case.assumes, stop).await?;
-                (outcome, Some(exchange))
-            }
+        let (outcome, exchange) = self.exchange(request, expect, &case.assumes, stop).await?;
+        Some(finished(case, outcome, Some(exchange), started))
+    }
+
+    /// Judges `document`, the body of `case`, unless the target lacks a variable it needs.
+    fn judged(&self, case: &Arc<Case>, document: &Document) -> CaseResult {
+        let started = Instant::now();
+        let missing = self.missing_variables(case);
+        let outcome = if missing.is_empty() {
+            self.judge(document)
+        } else {
+            Outcome::Ignored(missing)
         };
-        Some(finished(case, outcome, exchange, started))
+        finished(Arc::clone(case), outcome, None, started)
     }
 
     /// The variables `case` needs that the target does not provide.
@@ -275,6 +358,12 @@ fn finished(
         duration: started.elapsed(),
         exchange,
     }
+}
+
+/// The result of a case whose run panicked with `payload`.
+fn panicked(case: Arc<Case>, payload: Option<&(dyn std::any::Any + Send)>) -> CaseResult {
+    let outcome = Outcome::Failed(vec![Problem::Panicked(panic_text(payload))]);
+    finished(case, outcome, None, Instant::now())
 }
 
 /// The message of a case whose run panicked.

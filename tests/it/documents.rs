@@ -159,3 +159,75 @@ fn a_document_that_cannot_be_built_is_refused(#[case] content: &str, #[case] exp
         "`{expected}` not in `{message}`"
     );
 }
+
+/// A cases folder of one request case (`a-request`, first by id) and `count` document cases
+/// (`doc-000`…), each written to pass when its number is even and to fail when it is odd.
+fn request_then_documents(count: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let request = "request:\n  task_id: ${task_id}\n  token: ${token}\nexpect:\n  status: 200\n";
+    std::fs::write(dir.path().join("a-request.yaml"), request).unwrap();
+    for n in 0..count {
+        let valid = n % 2 == 0;
+        let case = format!(
+            "document:\n  schema: passphrase\n  body: {OK_200}\n  set:\n    /passphrase: {{text: {}}}\nexpect:\n  valid: true\n",
+            if valid { 8 } else { 100_000 }
+        );
+        std::fs::write(dir.path().join(format!("doc-{n:03}.yaml")), case).unwrap();
+    }
+    dir
+}
+
+/// Document cases need no target: they are judged beside the exchanges, not after them. With
+/// one case at a time and a slow answer to the request that comes first, every document's
+/// result still comes before the request's.
+#[test]
+fn documents_are_judged_beside_a_slow_exchange_not_after_it() {
+    let dir = request_then_documents(100);
+    let harness = Harness::with_cases(dir.path());
+    let server = harness.stub(common::faithful, Some(Duration::from_secs(1)));
+    let (came, results) = harness.run_until(&server.uri(), 1, &sms_conformance::Stop::new());
+    assert_eq!(came.len(), 101);
+    assert_eq!(
+        came.last().map(String::as_str),
+        Some("a-request"),
+        "{came:?}"
+    );
+    assert_eq!(results[0].outcome, Outcome::Passed);
+}
+
+/// However the documents are dealt out to the threads, the results come back in the cases'
+/// order, each with its own verdict.
+#[test]
+fn many_documents_come_back_in_case_order_each_with_its_own_verdict() {
+    let dir = request_then_documents(300);
+    let harness = Harness::with_cases(dir.path());
+    let server = harness.stub(common::faithful, None);
+    let (_, results) = harness.run_until(&server.uri(), 8, &sms_conformance::Stop::new());
+    let ids: Vec<&str> = results.iter().map(|r| r.case.id.as_str()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted);
+    assert_eq!(ids.len(), 301);
+    for (n, result) in results[1..].iter().enumerate() {
+        assert_eq!(result.case.id, format!("doc-{n:03}"));
+        let passed = result.outcome == Outcome::Passed;
+        assert_eq!(
+            passed,
+            n % 2 == 0,
+            "{}: {:?}",
+            result.case.id,
+            result.outcome
+        );
+    }
+}
+
+/// A stop raised before the run starts judges no document: none ran.
+#[test]
+fn a_raised_stop_judges_no_document() {
+    let dir = request_then_documents(300);
+    let harness = Harness::with_cases(dir.path());
+    let stop = sms_conformance::Stop::new();
+    stop.raise();
+    let (came, results) = harness.run_until("http://127.0.0.1:9", 8, &stop);
+    assert!(came.is_empty() && results.is_empty(), "{came:?}");
+}

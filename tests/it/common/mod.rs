@@ -16,7 +16,7 @@ use serde_json::Value as Json;
 use sms_conformance::mock::{self, Fixture, MockAnswer};
 use sms_conformance::{
     Case, CaseResult, Contract, FileError, HttpClient, Outcome, Problem, Redactor, Renderer,
-    Runner, Target,
+    Runner, Stop, Target,
 };
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
@@ -343,6 +343,24 @@ impl Harness {
             .into_iter()
             .filter(|result| result.outcome != Outcome::Passed)
             .collect()
+    }
+
+    /// Runs every case against `url`, at most `concurrency` at once, until `stop` is
+    /// raised: the ids in the order their results came, and the results.
+    pub fn run_until(
+        &self,
+        url: &str,
+        concurrency: usize,
+        stop: &Stop,
+    ) -> (Vec<String>, Vec<CaseResult>) {
+        let runner = Arc::new(self.runner(url, Duration::from_secs(10)));
+        let mut came = Vec::new();
+        let results =
+            self.runtime
+                .block_on(runner.run_until(&self.cases, concurrency, stop, |result| {
+                    came.push(result.case.id.clone())
+                }));
+        (came, results)
     }
 
     fn runner(&self, url: &str, timeout: Duration) -> Runner {
