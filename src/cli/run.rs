@@ -24,6 +24,8 @@ const EMBEDDED_CONCURRENCY: usize = 8;
 pub(super) const LIVE_CONCURRENCY: usize = 4;
 /// The most `--cacert` may hold: Mozilla's whole bundle is about 220 KiB.
 const MAX_CA_BYTES: u64 = 4 << 20;
+/// How much of the standard output is gathered before it is written.
+const STDOUT_BUFFER: usize = 64 * 1024;
 /// Requests a second to a live endpoint when `--rate` does not say.
 const LIVE_RATE: f64 = 5.0;
 
@@ -95,7 +97,8 @@ pub(super) fn run(
             writeln!(out, "{line}")
         }
     };
-    let mut printing = aside(&mut out, &format!("target: {label}"));
+    // Said before the run, which may take long.
+    let mut printing = aside(&mut out, &format!("target: {label}")).and_then(|()| out.flush());
     if args.dry_run {
         let renderer = Renderer::new(redactor, &[]);
         for case in &selected {
@@ -208,16 +211,21 @@ pub(super) fn client(exchange: &ExchangeArgs, cacert: Option<&Path>) -> Result<H
     })
 }
 
-/// Standard output, coloured as `--color` and `NO_COLOR` say.
-fn stdout(args: &RunArgs) -> anstream::AutoStream<std::io::Stdout> {
+/// Standard output, coloured as `--color` and `NO_COLOR` say, written in large pieces: the
+/// standard output's own buffer writes at every line end, and the colours are taken out of
+/// a line in pieces that end there, so that each case's line was a system call of its own
+/// (100 of the suite's 9 ms; 100,000 cases, 50 ms). What must show at once is flushed.
+fn stdout(args: &RunArgs) -> anstream::AutoStream<Box<dyn Write + Send>> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let choice = match args.libtest.color {
         Some(ColorWhen::Always) => anstream::ColorChoice::Always,
         Some(ColorWhen::Never) => anstream::ColorChoice::Never,
         Some(ColorWhen::Auto) | None if no_color => anstream::ColorChoice::Never,
-        Some(ColorWhen::Auto) | None => anstream::ColorChoice::Auto,
+        // Asked of the standard output itself: the buffer in front of it is no terminal.
+        Some(ColorWhen::Auto) | None => anstream::AutoStream::choice(&std::io::stdout()),
     };
-    anstream::AutoStream::new(std::io::stdout(), choice)
+    let buffered = std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout());
+    anstream::AutoStream::new(Box::new(buffered), choice)
 }
 
 /// What the summary adds to libtest's: the assumptions contradicted, the flaky and

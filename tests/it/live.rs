@@ -359,3 +359,18 @@ async fn a_second_signal_exits_at_once() {
         .unwrap();
     assert_eq!(output.status.code(), Some(130));
 }
+
+/// The output is gathered and written in large pieces, but the target is said before the
+/// run, which may take long: with the request hanging, its line has come.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_target_is_said_while_the_run_is_still_going() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _) = hanging_run(dir.path(), "120s").await;
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line)).await;
+    child.kill().await.unwrap();
+    read.expect("a line comes while the request hangs").unwrap();
+    assert!(line.starts_with("target: "), "{line}");
+}
