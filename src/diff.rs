@@ -13,7 +13,7 @@ use crate::contract::Contract;
 use crate::http::{Answer, PreparedRequest};
 use crate::mock::{self, Assumptions, Fixture};
 use crate::redact::SECRET_KEY;
-use crate::runner::{CaseResult, Exchange};
+use crate::runner::CaseResult;
 use crate::vocab::{JsonPointer, Variable, Variables};
 
 /// The body keys whose values change with every request.
@@ -367,8 +367,8 @@ pub fn compare_all(
             let (disagreements, secrets) = compare(&normal_a, &normal_b);
             // A setting is worth naming only against what the mock did answer.
             let settings = match (&a.exchange, &normal_a, disagreements.is_empty()) {
-                (Some(Exchange { request, .. }), Normal::Answer { .. }, false) => {
-                    mock.agreeing_settings(contract, request, &normal_b)
+                (Some(exchange), Normal::Answer { .. }, false) => {
+                    mock.agreeing_settings(contract, &exchange.request(), &normal_b)
                 }
                 _ => Vec::new(),
             };

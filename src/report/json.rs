@@ -66,7 +66,7 @@ fn case(result: &CaseResult, renderer: &Renderer) -> Json {
         })
         .collect();
     let request = result.exchange.as_ref().map(|exchange| {
-        let request = &exchange.request;
+        let request = exchange.request();
         json!({
             "method": request.method.as_str(),
             "url": renderer.url(&request.url),

@@ -206,7 +206,7 @@ impl<'a> Renderer<'a> {
     /// What was sent and what came back, as `sent:` and `got:` lines (and `tries:` when it
     /// was sent more than once), masked.
     pub fn exchange(&self, exchange: &Exchange) -> String {
-        let mut out = self.sent(&exchange.request);
+        let mut out = self.sent(&exchange.request());
         if exchange.attempts.len() > 1 {
             let _ = writeln!(out, "tries: {}", attempts_text(&exchange.attempts));
         }
@@ -247,7 +247,7 @@ impl<'a> Renderer<'a> {
     pub fn unreachable_failure(&self, result: &CaseResult) -> String {
         let mut out = heading(&result.case);
         if let Some(exchange) = &result.exchange {
-            let request = &exchange.request;
+            let request = exchange.request();
             let _ = writeln!(out, "sent: {} {}", request.method, request.url);
         }
         out.push_str("why:  the target could not be reached (see the first lines)");

@@ -3,7 +3,7 @@
 //! through the run's [`Gate`] (its pace and retries), and documents are judged in batches on
 //! threads of their own; neither starts once the run's [`Stop`] is raised.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -32,7 +32,7 @@ const BATCH: usize = 64;
 /// shared by all.
 pub struct Runner {
     contract: Arc<Contract>,
-    target: Target,
+    target: Arc<Target>,
     client: HttpClient,
     gate: Gate,
 }
@@ -43,7 +43,7 @@ impl Runner {
     pub fn new(contract: Arc<Contract>, target: Target, client: HttpClient) -> Runner {
         Runner {
             contract,
-            target,
+            target: Arc::new(target),
             client,
             gate: Gate::new(Politeness::default()),
         }
@@ -216,7 +216,7 @@ impl Runner {
         if !missing.is_empty() {
             return Some(finished(case, Outcome::Ignored(missing), None, started));
         }
-        let (outcome, exchange) = self.exchange(request, expect, &case.assumes, stop).await?;
+        let (outcome, exchange) = self.exchange(&case, request, expect, stop).await?;
         Some(finished(case, outcome, Some(exchange), started))
     }
 
@@ -249,15 +249,16 @@ impl Runner {
         }
     }
 
-    /// Sends the request of `spec` (again, as the gate allows) and judges the last answer;
-    /// `None` when `stop` was raised before anything was sent.
+    /// Sends the request of `spec`, `case`'s (again, as the gate allows) and judges the last
+    /// answer; `None` when `stop` was raised before anything was sent.
     async fn exchange(
         &self,
+        case: &Arc<Case>,
         spec: &RequestSpec,
         expect: &Expectation,
-        assumes: &BTreeSet<String>,
         stop: &Stop,
     ) -> Option<(Outcome, Exchange)> {
+        let assumes = &case.assumes;
         let request = self.target.prepare(spec);
         let carried_token = self
             .target
@@ -342,15 +343,14 @@ impl Runner {
             _ if !assumes.is_empty() && only_expectations => Outcome::Contradicted(problems),
             _ => Outcome::Failed(problems),
         };
-        Some((
-            outcome,
-            Exchange {
-                request,
-                carried_token,
-                answer,
-                attempts,
-            },
-        ))
+        let exchange = Exchange::new(
+            Arc::clone(case),
+            Arc::clone(&self.target),
+            carried_token,
+            answer,
+            attempts,
+        );
+        Some((outcome, exchange))
     }
 }
 

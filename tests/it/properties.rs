@@ -357,8 +357,9 @@ fn rendered(renderer: &Renderer, result: &CaseResult) -> Vec<(&'static str, Stri
     }
     if let Some(exchange) = &result.exchange {
         texts.push(("exchange", renderer.exchange(exchange)));
-        texts.push(("url", renderer.url(&exchange.request.url)));
-        for (name, value) in &exchange.request.headers {
+        let request = exchange.request();
+        texts.push(("url", renderer.url(&request.url)));
+        for (name, value) in &request.headers {
             texts.push(("request header", renderer.header(name, value)));
         }
     }

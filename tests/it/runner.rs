@@ -152,3 +152,46 @@ fn a_failure_never_shows_the_passphrase_it_received() {
     assert!(!message.contains("leaked"), "{message}");
     assert!(message.contains("\"passphrase\":\"********\""), "{message}");
 }
+
+/// An exchange keeps what made its request (its case and its target), not the request: the
+/// request it gives the reports is the one the target received, generated values and all.
+#[test]
+fn the_request_an_exchange_gives_is_the_one_the_target_received() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("big.yaml"),
+        "request:\n  task_id: {repeat: \"é/\", count: 3000}\n  token: ${token}\n  headers:\n    X-Big: {repeat: ab, count: 4000}\nexpect:\n  status: [400, 404]\n",
+    )
+    .unwrap();
+    let harness = Harness::with_cases(dir.path());
+    let server = harness.stub(faithful, None);
+    let result = harness.run(&server.uri(), "big", Duration::from_secs(10));
+    let request = result.exchange.as_ref().expect("it was sent").request();
+    let received = harness
+        .runtime
+        .block_on(server.received_requests())
+        .unwrap();
+    let [received] = received.as_slice() else {
+        panic!("{} requests received", received.len());
+    };
+    // The path as sent; wiremock names the host by its own address.
+    let sent = request.url.strip_prefix(&server.uri()).unwrap();
+    let got = received.url.path();
+    let differ = sent.bytes().zip(got.bytes()).position(|(x, y)| x != y);
+    assert!(
+        sent == got,
+        "{} and {} bytes, from {differ:?}",
+        sent.len(),
+        got.len()
+    );
+    assert!(sent.len() > 27_000, "{}", sent.len());
+    assert_eq!(request.method, received.method);
+    for (name, value) in &request.headers {
+        let got = received.headers.get(name.as_str()).map(|v| v.as_bytes());
+        assert_eq!(got, Some(value.as_bytes()), "{name}");
+    }
+    let big = |(name, value): &(String, String)| {
+        name.eq_ignore_ascii_case("x-big") && value.len() == 8000
+    };
+    assert!(request.headers.iter().any(big));
+}
