@@ -139,7 +139,7 @@ impl Fill {
 
     /// What stands in for the value where only the body's shape counts: a text is never a
     /// step on a pointer's way, so an empty one fails every step the full one fails, without
-    /// making up to 64 KiB to throw away.
+    /// making texts of up to 1 MiB (64 KiB in the suite) to throw away.
     fn stand_in(&self) -> Result<Json, String> {
         self.make(|_| String::new())
     }

@@ -90,9 +90,12 @@ pub(super) fn run(
     // written, and the exit is 141 at the end.
     // libtest's JSON format is events alone: the lines that are not events go to stderr.
     let events_only = args.libtest.format() == Format::Json;
+    // What standard output holds is written first: merged into one stream, the lines keep
+    // their order.
     let aside = |out: &mut dyn Write, line: &str| {
         if events_only {
-            writeln!(std::io::stderr(), "{line}")
+            out.flush()
+                .and_then(|()| writeln!(std::io::stderr(), "{line}"))
         } else {
             writeln!(out, "{line}")
         }
@@ -221,9 +224,11 @@ fn stdout(args: &RunArgs) -> anstream::AutoStream<Box<dyn Write + Send>> {
         Some(ColorWhen::Always) => anstream::ColorChoice::Always,
         Some(ColorWhen::Never) => anstream::ColorChoice::Never,
         Some(ColorWhen::Auto) | None if no_color => anstream::ColorChoice::Never,
-        // Asked of the standard output itself: the buffer in front of it is no terminal.
-        Some(ColorWhen::Auto) | None => anstream::AutoStream::choice(&std::io::stdout()),
+        Some(ColorWhen::Auto) | None => anstream::ColorChoice::Auto,
     };
+    // Settled on the standard output itself, which the buffer in front of it is not: whether
+    // it is a terminal, and on Windows its console's colours turned on.
+    let choice = anstream::AutoStream::new(std::io::stdout(), choice).current_choice();
     let buffered = std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout());
     anstream::AutoStream::new(Box::new(buffered), choice)
 }

@@ -198,3 +198,33 @@ async fn format_json_prints_nothing_but_json_lines_on_stdout() {
         run.stderr
     );
 }
+
+/// With `--format json` the notes go to standard error, after the events: merged into one
+/// stream (`2>&1`, a CI log), they still come last, though the events are written in large
+/// pieces.
+#[cfg(unix)]
+#[tokio::test]
+async fn format_json_notes_come_after_the_events_in_a_merged_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    // No `forbidden_token`: the case that needs it does not run, and a note says so.
+    let fixture = dir.path().join("fixture.yaml");
+    std::fs::write(
+        &fixture,
+        "tasks:\n  - {id: d7fa81b9-c174-4c0a-a475-51a54c8af8a4, passphrase: p-merged}\ntokens:\n  - {name: token, value: tok-merged, permitted: true}\n",
+    )
+    .unwrap();
+    let script = format!(
+        "exec \"$BIN\" --cases '{}' --fixture '{}' --format json 2>&1",
+        common::data_cases().display(),
+        fixture.display()
+    );
+    let output = common::binary::bash(&script).output().await.unwrap();
+    let merged = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = merged.lines().filter(|l| !l.trim().is_empty()).collect();
+    let last_event = lines.iter().rposition(|l| l.starts_with('{'));
+    let note = lines.iter().position(|l| l.starts_with("note:"));
+    assert!(
+        matches!((last_event, note), (Some(event), Some(note)) if note > event),
+        "{merged}"
+    );
+}
