@@ -3,9 +3,9 @@
 //! through the run's [`Gate`] (its pace and retries), and documents are judged in batches on
 //! threads of their own; neither starts once the run's [`Stop`] is raised.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
 use tokio::sync::mpsc;
@@ -24,9 +24,13 @@ use crate::vocab::Variable;
 /// The fewest document cases worth a thread of their own: a thread's start costs about as
 /// much as judging a few dozen.
 const CASES_A_THREAD_AT_LEAST: usize = 32;
-/// How many judged document cases are sent at once: a send per case would wake the
-/// receiving thread for each.
+/// How many document cases a judging thread takes, and sends the results of, at once: a
+/// send per case would wake the receiving thread for each.
 const BATCH: usize = 64;
+/// Document cases, each with its place in the run, taken together.
+type Batch = Vec<(usize, Arc<Case>)>;
+/// Where the results of judged batches go.
+type Judged = mpsc::UnboundedSender<Vec<(usize, CaseResult)>>;
 
 /// Runs cases against one target: one compiled contract, one HTTP client and one gate
 /// shared by all.
@@ -150,9 +154,10 @@ impl Runner {
         results.into_iter().map(|(_, result)| result).collect()
     }
 
-    /// Judges `documents` (each with its place in the run) on blocking threads, dealt out in
-    /// turn, and sends the results in batches as they come; a thread stops taking cases when
-    /// `stop` is raised, and the channel closes when every thread is done.
+    /// Judges `documents` (each with its place in the run) on threads of their own, which
+    /// take them from a shared queue a batch at a time and send each batch's results once it
+    /// is judged; a thread stops taking cases when `stop` is raised, and the channel closes
+    /// when every thread is done. If no thread can start, they are judged here, first.
     fn judge_all(
         self: &Arc<Self>,
         documents: Vec<(usize, Arc<Case>)>,
@@ -164,37 +169,52 @@ impl Runner {
         let threads = concurrency
             .min(processors)
             .min(documents.len().div_ceil(CASES_A_THREAD_AT_LEAST));
-        let mut shares = vec![Vec::new(); threads];
-        for (turn, document) in documents.into_iter().enumerate() {
-            shares[turn % threads].push(document);
+        let mut batches = VecDeque::new();
+        let mut documents = documents.into_iter().peekable();
+        while documents.peek().is_some() {
+            batches.push_back(documents.by_ref().take(BATCH).collect::<Vec<_>>());
         }
-        for share in shares {
-            let (runner, stop, send) = (Arc::clone(self), stop.clone(), send.clone());
-            tokio::task::spawn_blocking(move || {
-                let mut batch = Vec::with_capacity(BATCH);
-                for (index, case) in share {
-                    if stop.is_raised() {
-                        break;
-                    }
-                    let CaseKind::Document(document) = &case.kind else {
-                        continue;
-                    };
-                    let judging = AssertUnwindSafe(|| runner.judged(&case, document));
-                    let result = std::panic::catch_unwind(judging).unwrap_or_else(|payload| {
-                        panicked(Arc::clone(&case), Some(payload.as_ref()))
-                    });
-                    batch.push((index, result));
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if send.send(full).is_err() {
-                            return;
-                        }
-                    }
-                }
-                let _ = send.send(batch);
-            });
+        let queue = Arc::new(Mutex::new(batches));
+        let (runner, stop) = (Arc::clone(self), stop.clone());
+        let judge = move || runner.judge_queue(&queue, &stop, &send);
+        let started = (0..threads)
+            .filter(|_| std::thread::Builder::new().spawn(judge.clone()).is_ok())
+            .count();
+        if started == 0 {
+            judge();
         }
         receive
+    }
+
+    /// Judges the batches of `queue` until none is left or `stop` is raised, sending each
+    /// batch's results.
+    fn judge_queue(&self, queue: &Mutex<VecDeque<Batch>>, stop: &Stop, send: &Judged) {
+        loop {
+            let taken = queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop_front();
+            let Some(batch) = taken else {
+                return;
+            };
+            let mut results = Vec::with_capacity(batch.len());
+            for (index, case) in batch {
+                if stop.is_raised() {
+                    let _ = send.send(results);
+                    return;
+                }
+                let CaseKind::Document(document) = &case.kind else {
+                    continue;
+                };
+                let judging = AssertUnwindSafe(|| self.judged(&case, document));
+                let result = std::panic::catch_unwind(judging)
+                    .unwrap_or_else(|payload| panicked(Arc::clone(&case), Some(payload.as_ref())));
+                results.push((index, result));
+            }
+            if send.send(results).is_err() {
+                return;
+            }
+        }
     }
 
     /// Runs one case.
