@@ -217,7 +217,7 @@ pub(super) fn client(exchange: &ExchangeArgs, cacert: Option<&Path>) -> Result<H
 /// Standard output, coloured as `--color` and `NO_COLOR` say, written in large pieces: the
 /// standard output's own buffer writes at every line end, and the colours are taken out of
 /// a line in pieces that end there, so that each case's line was a system call of its own
-/// (100 of the suite's 9 ms; 100,000 cases, 50 ms). What must show at once is flushed.
+/// (100 in the suite's run; for 100,000 cases, 50 ms). What must show at once is flushed.
 fn stdout(args: &RunArgs) -> anstream::AutoStream<Box<dyn Write + Send>> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let choice = match args.libtest.color {
