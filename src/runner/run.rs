@@ -96,17 +96,15 @@ impl Runner {
         // place. A slot for every case up front would hold a whole `CaseResult` for each,
         // and a second vector for the ones that ran.
         let mut results: Vec<(usize, CaseResult)> = Vec::with_capacity(cases.len());
-        let (documents, requests): (Vec<_>, Vec<_>) = cases
-            .iter()
-            .cloned()
-            .enumerate()
-            .partition(|(_, case)| matches!(case.kind, CaseKind::Document(_)));
-        let mut judged = self.judge_all(documents, concurrency, stop);
+        let mut judged = self.judge_all(cases, concurrency, stop);
         // At most `concurrency` tasks exist at a time: a task is spawned as another ends, so
         // that a large suite does not hold a waiting task for each of its cases.
         let mut tasks = JoinSet::new();
         let mut index_of = HashMap::new();
-        let mut next = requests.into_iter();
+        let mut next = cases
+            .iter()
+            .enumerate()
+            .filter(|(_, case)| matches!(case.kind, CaseKind::Request { .. }));
         let mut keep = |index, result: CaseResult| {
             done(&result);
             results.push((index, result));
@@ -116,7 +114,7 @@ impl Runner {
                 let Some((index, case)) = next.next() else {
                     break;
                 };
-                let (runner, stop) = (Arc::clone(self), stop.clone());
+                let (runner, case, stop) = (Arc::clone(self), Arc::clone(case), stop.clone());
                 let task = tasks.spawn(async move { runner.run_or_stop(case, &stop).await });
                 index_of.insert(task.id(), index);
             }
@@ -154,26 +152,32 @@ impl Runner {
         results.into_iter().map(|(_, result)| result).collect()
     }
 
-    /// Judges `documents` (each with its place in the run) on threads of their own, which
-    /// take them from a shared queue a batch at a time and send each batch's results once it
-    /// is judged; a thread stops taking cases when `stop` is raised, and the channel closes
-    /// when every thread is done. If no thread can start, they are judged here, first.
+    /// Judges the document cases of `cases` on threads of their own, which take them from a
+    /// shared queue a batch at a time and send each batch's results once it is judged; a
+    /// thread stops taking cases when `stop` is raised, and the channel closes when every
+    /// thread is done. If no thread can start, they are judged here, first.
     fn judge_all(
         self: &Arc<Self>,
-        documents: Vec<(usize, Arc<Case>)>,
+        cases: &[Arc<Case>],
         concurrency: usize,
         stop: &Stop,
     ) -> mpsc::UnboundedReceiver<Vec<(usize, CaseResult)>> {
         let (send, receive) = mpsc::unbounded_channel();
+        let mut documents = cases
+            .iter()
+            .enumerate()
+            .filter(|(_, case)| matches!(case.kind, CaseKind::Document(_)))
+            .map(|(index, case)| (index, Arc::clone(case)))
+            .peekable();
+        let mut batches = VecDeque::new();
+        while documents.peek().is_some() {
+            batches.push_back(documents.by_ref().take(BATCH).collect::<Batch>());
+        }
+        let count: usize = batches.iter().map(Vec::len).sum();
         let processors = std::thread::available_parallelism().map_or(1, usize::from);
         let threads = concurrency
             .min(processors)
-            .min(documents.len().div_ceil(CASES_A_THREAD_AT_LEAST));
-        let mut batches = VecDeque::new();
-        let mut documents = documents.into_iter().peekable();
-        while documents.peek().is_some() {
-            batches.push_back(documents.by_ref().take(BATCH).collect::<Vec<_>>());
-        }
+            .min(count.div_ceil(CASES_A_THREAD_AT_LEAST));
         let queue = Arc::new(Mutex::new(batches));
         let (runner, stop) = (Arc::clone(self), stop.clone());
         let judge = move || runner.judge_queue(&queue, &stop, &send);
