@@ -81,6 +81,14 @@ fn reads_the_subset_as_yaml_does() {
             "/a/b: {equals: \"x\"}\n\"q: r\": s\n",
             json!({"/a/b": {"equals": "x"}, "q: r": "s"}),
         ),
+        (
+            "a: >-\n  one: two\n  # three\nb:\n  - >\n    four\n    five\n\n  - x\n",
+            json!({"a": "one: two # three", "b": ["four five\n", "x"]}),
+        ),
+        (
+            "a: 400 APIGW.0201, the \"x\" one\nb: {c: 401 d \"e\"}\n",
+            json!({"a": "400 APIGW.0201, the \"x\" one", "b": {"c": "401 d \"e\""}}),
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(quick_json(text), Some(expected), "{text:?}");
@@ -109,7 +117,15 @@ fn leaves_to_the_full_reader_what_it_might_read_otherwise() {
         "<<: {a: 1}\n",
         "a: 1\na: 2\n",
         "a: {b: 1, b: 2}\n",
-        "a: >\n  b\nc: d\n",
+        "a: >\n  b\n\n  c\nd: e\n",
+        "a: >\n\n  b\nc: d\n",
+        "a: >\n  b\n    c\n  d\ne: f\n",
+        "a: >\n    b\n  c\nd: e\n",
+        "a: >\n  b \n  c\nd: e\n",
+        "a: >+\n  b\nc: d\n",
+        "a: >2\n  b\nc: d\n",
+        "a: > # c\n  b\nd: e\n",
+        "a: >\n  b\n",
         "a: b\n  c\nd: e\n",
         "a: 'b\n  c'\n",
         "a:\tb\n",
@@ -194,6 +210,71 @@ fn refuses_a_list_longer_than_its_type() {
     assert_eq!(read("a: [1, 2]\n"), Some(Pair { a: (1, 2) }));
     assert_eq!(read("a: [1, 2, 3]\n"), None);
     assert!(full_typed::<Pair>("a: [1, 2, 3]\n").is_err());
+}
+
+/// A variant without data is read from its name, as the full reader reads it; every other
+/// form of an enum is left to the full reader.
+#[test]
+fn agrees_on_variants_named_by_text() {
+    #[derive(Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Side {
+        Left,
+        TaskId,
+        Data(u8),
+    }
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Sides {
+        one: Side,
+        #[serde(default)]
+        by: std::collections::BTreeMap<Side, u8>,
+    }
+    let quick = |text: &str| quick::read::<Sides>(&quick::parse(text)?);
+    for text in [
+        "one: left\n",
+        "one: 'task_id'\nby: {left: 1, task_id: 2}\n",
+        "one: left\nby:\n  \"task_id\": 3\n",
+    ] {
+        assert_eq!(quick(text), full_typed::<Sides>(text).ok(), "{text:?}");
+        assert!(quick(text).is_some(), "{text:?}");
+    }
+    for text in [
+        "one: right\n",
+        "one: Left\n",
+        "one: data\n",
+        "one: {data: 1}\n",
+        "one: [left]\n",
+        "one: ~\n",
+        "one: 1\n",
+        "one: left\nby: {right: 1}\n",
+    ] {
+        assert_eq!(quick(text), None, "{text:?}");
+    }
+}
+
+/// The contract's ledger, with its folded blocks and the gateway's codes leading its texts,
+/// takes the quick path, as the built-in fixture does: read in full, they were a tenth of
+/// the suite's run.
+#[test]
+fn reads_the_ledger_and_the_fixture_quickly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "tests/data/contract/assumptions.yaml",
+        "src/mock/default-fixture.yaml",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).expect("a file of the repository");
+        assert!(agree(&text), "{file} was left to the full reader");
+    }
+    let ledger = "tests/data/contract/assumptions.yaml";
+    let text = std::fs::read_to_string(root.join(ledger)).expect("the ledger");
+    type Assumptions = std::collections::BTreeMap<String, crate::contract::Assumption>;
+    let quick: Assumptions = quick_typed(&text).expect("the ledger read quickly");
+    assert_eq!(Some(quick), full_typed::<Assumptions>(&text).ok());
+}
+
+/// `text` read by the quick reader as a `T`.
+fn quick_typed<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    quick::read(&quick::parse(text)?)
 }
 
 /// What the full reader makes of `text` as a `T`.
@@ -352,6 +433,15 @@ const TRICKY: &[&str] = &[
     "[a]x",
     "GET",
     "X-Auth-Token",
+    "400 APIGW.0201, the header",
+    "401 APIGW.0301 \"decrypt token fail\"",
+    "2001-12-14 21:59:43.10 -5",
+    "1 2",
+    "0x1F x",
+    "1e3 x",
+    "12 :30",
+    "1 - 2",
+    "4 ク",
 ];
 
 #[test]
@@ -366,6 +456,8 @@ fn agrees_on_tricky_scalars_wherever_they_go() {
         "key:\n  {}: v\n",
         "list:\n- k: {}\n  j: 2\n",
         "k: |\n  {}\nj: 1\n",
+        "k: >-\n  {}\n  and {}\nj: 1\n",
+        "k:\n- >\n  {}\n- 1\n",
     ];
     let mut read = 0;
     for place in places {

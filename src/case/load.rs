@@ -20,15 +20,7 @@ impl Case {
     /// Reads one case from `file`; `id` is its name; `known` tells which schemas and
     /// assumptions exist.
     pub fn load(id: &str, file: &Path, known: &Known) -> Result<Case, FileError> {
-        let bytes = yaml::read_bytes(file)?;
-        // Most case files are plain YAML, which the quick reader reads in a fraction of the
-        // time. Any fault is read again by the full reader, so that it is located.
-        if let Some(parsed) = yaml::read_quick(&bytes)
-            && let Ok(case) = Case::build(id, file, parsed, known)
-        {
-            return Ok(case);
-        }
-        Case::build(id, file, yaml::parse(file, &bytes)?, known)
+        yaml::read(file, |parsed| Case::build(id, file, parsed, known))
     }
 
     /// The case that `parsed`, read from `file`, describes.

@@ -44,9 +44,7 @@ impl Ledger {
         if !file.exists() {
             return Ok(Ledger::default());
         }
-        Ok(Ledger {
-            assumptions: yaml::read(file)?,
-        })
+        yaml::read(file, |assumptions| Ok(Ledger { assumptions }))
     }
 
     /// The assumption with this id.

@@ -92,7 +92,11 @@ pub struct Manifest {
 impl Manifest {
     /// Reads the manifest at `file`; `known` tells which schemas and assumptions exist.
     pub fn load(file: &Path, known: &Known) -> Result<Manifest, FileError> {
-        let parsed: ManifestFile = yaml::read(file)?;
+        yaml::read(file, |parsed| Manifest::build(file, parsed, known))
+    }
+
+    /// The manifest `parsed` from `file` describes.
+    fn build(file: &Path, parsed: ManifestFile, known: &Known) -> Result<Manifest, FileError> {
         let mut rows = Vec::new();
         for (status, names) in parsed.responses {
             let pattern = StatusPattern::parse(&status).map_err(|e| {

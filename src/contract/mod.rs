@@ -12,6 +12,8 @@ use jsonschema::Validator;
 use serde_json::Value as Json;
 
 pub use constraints::{Constraint, Rule, schema_name_of_ref};
+#[cfg(test)]
+pub(crate) use ledger::Assumption;
 pub use ledger::Ledger;
 pub use manifest::{Manifest, RequestField, RequestLimit};
 

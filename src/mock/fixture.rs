@@ -87,7 +87,11 @@ impl Fixture {
 
     /// Parses and checks a fixture; errors name the file, and the line of the entry at fault.
     fn parse(file: &Path, bytes: &[u8]) -> Result<Fixture, FileError> {
-        let raw: FixtureFile = yaml::parse(file, bytes)?;
+        yaml::read_then(file, bytes, |raw| Fixture::check(file, raw))
+    }
+
+    /// The fixture `raw`, read from `file`, describes, checked.
+    fn check(file: &Path, raw: FixtureFile) -> Result<Fixture, FileError> {
         if raw.tasks.is_empty() {
             return Err(FileError::whole(
                 file,

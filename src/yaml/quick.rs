@@ -1,12 +1,12 @@
-//! A quick reader for the plain YAML case files are written in, which reading YAML in full
-//! made most of a run's cost: block mappings and lists, one-line flow collections, plain and
-//! quoted scalars on one line, `|` blocks. It answers `None` for anything outside that subset
-//! (anchors, tags, folded or multi-line scalars, duplicate keys, tabs, words that YAML 1.1 or
-//! a number reading could take otherwise...), and the full reader then reads the file, with
-//! its located errors. Where it answers, it answers what the full reader reads:
+//! A quick reader for the plain YAML the suite's files are written in, which reading YAML in
+//! full made most of a run's cost: block mappings and lists, one-line flow collections, plain
+//! and quoted scalars on one line, `|` blocks, and `>` blocks of lines alike indented. It
+//! answers `None` for anything outside that subset (anchors, tags, multi-line flow or plain
+//! scalars, duplicate keys, tabs, words that YAML 1.1 or a number reading could take
+//! otherwise...), and the full reader then reads the file, with its located errors. Where it answers, it answers what the full reader reads:
 //! `src/case/differential.rs` compares the two on the tests' files and on mutations of them.
 
-use serde::de::value::{MapDeserializer, SeqDeserializer};
+use serde::de::value::{MapDeserializer, SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 use std::borrow::Cow;
 
@@ -188,13 +188,17 @@ impl<'de> Deserializer<'de> for Node<'_, '_> {
         }
     }
 
+    /// A variant without data, named by text; any other form is the full reader's.
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
         _variants: &'static [&'static str],
-        _visitor: V,
+        visitor: V,
     ) -> Result<V::Value, Refused> {
-        Err(Refused)
+        match self.0 {
+            Tree::Text(text) => visitor.visit_enum(StrDeserializer::<Refused>::new(text)),
+            _ => Err(Refused),
+        }
     }
 
     serde::forward_to_deserialize_any! {
@@ -341,7 +345,7 @@ impl<'a> Reader<'a> {
     /// below must not continue it.
     fn inline(&mut self, text: &'a str, parent: usize) -> Option<Tree<'a>> {
         let value = match text.as_bytes()[0] {
-            b'|' => return self.literal(text, parent),
+            b'|' | b'>' => return self.block(text, parent),
             b'"' | b'\'' => {
                 let (value, rest) = quoted(text)?;
                 end_of_line(rest)?;
@@ -372,12 +376,15 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A literal block (`|` or `|-`) under a key or dash at `parent`: its lines as written,
-    /// less their common indentation.
-    fn literal(&mut self, header: &str, parent: usize) -> Option<Tree<'a>> {
-        let strip = match header {
-            "|" => false,
-            "|-" => true,
+    /// A block under a key or dash at `parent`: literal (`|`, `|-`), its lines as written
+    /// less their common indentation; or folded (`>`, `>-`), its lines joined by spaces,
+    /// when they are alike indented, none blank and none ending in a space.
+    fn block(&mut self, header: &str, parent: usize) -> Option<Tree<'a>> {
+        let (folded, strip) = match header {
+            "|" => (false, false),
+            "|-" => (false, true),
+            ">" => (true, false),
+            ">-" => (true, true),
             _ => return None,
         };
         self.at += 1;
@@ -421,7 +428,14 @@ impl<'a> Reader<'a> {
         while lines.last().is_some_and(String::is_empty) {
             lines.pop();
         }
-        let mut text = lines.join("\n");
+        // Folding keeps the breaks around a blank or deeper line, and a line's own trailing
+        // spaces: the full reader's.
+        let unfoldable =
+            |line: &String| line.is_empty() || line.starts_with(' ') || line.ends_with(' ');
+        if folded && lines.iter().any(unfoldable) {
+            return None;
+        }
+        let mut text = lines.join(if folded { " " } else { "\n" });
         if !strip {
             text.push('\n');
         }
@@ -490,8 +504,9 @@ fn text_key(key: &str) -> Option<Cow<'_, str>> {
 
 /// A plain scalar read as YAML 1.2's core schema reads it, when no reader could read it
 /// otherwise: `null`, `~`, `true`, `false`, a decimal integer without a leading zero, text
-/// that starts with a digit and that no reading of numbers takes, or text that starts with a
-/// letter, `/`, `_` or `$` and is none of the words YAML 1.1 or a float reading takes.
+/// that starts with a digit and that no reading of numbers takes (none takes a space), or
+/// text that starts with a letter, `/`, `_` or `$` and is none of the words YAML 1.1 or a
+/// float reading takes.
 fn plain(scalar: &str) -> Option<Tree<'_>> {
     match scalar {
         "" | "null" | "~" => return Some(Tree::Null),
@@ -512,7 +527,8 @@ fn plain(scalar: &str) -> Option<Tree<'_>> {
         let word = scalar
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-'));
-        return (word && !numeral(scalar)).then_some(Tree::Text(Cow::Borrowed(scalar)));
+        let words = scalar.contains(' ');
+        return (words || (word && !numeral(scalar))).then_some(Tree::Text(Cow::Borrowed(scalar)));
     }
     let word = first.is_ascii_alphabetic() || matches!(first, b'/' | b'_' | b'$');
     let special = [
