@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_saphyr::Spanned;
 
@@ -158,18 +159,22 @@ pub fn load_files(
     files: &[(String, PathBuf)],
     known: &Known,
 ) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
-    let load = |part: &[(String, PathBuf)]| -> Vec<Result<Case, FileError>> {
-        part.iter()
-            .map(|(id, file)| Case::load(id, file, known))
-            .collect()
+    // Each thread takes the next file not yet taken: a thread that starts late, or shares
+    // its core, takes fewer, and none waits for another's share.
+    let next = AtomicUsize::new(0);
+    let load = || -> Vec<(usize, Result<Case, FileError>)> {
+        std::iter::from_fn(|| {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let (id, file) = files.get(at)?;
+            Some((at, Case::load(id, file, known)))
+        })
+        .collect()
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = cores.min(files.len().div_ceil(FILES_PER_THREAD)).max(1);
-    let mut parts = files.chunks(files.len().div_ceil(threads).max(1));
-    let first = parts.next().unwrap_or_default();
-    let loaded = std::thread::scope(|scope| {
-        let others: Vec<_> = parts.map(|part| scope.spawn(move || load(part))).collect();
-        let mut loaded = load(first);
+    let mut loaded = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(load)).collect();
+        let mut loaded = load();
         for other in others {
             loaded.extend(
                 other
@@ -179,9 +184,10 @@ pub fn load_files(
         }
         loaded
     });
+    loaded.sort_unstable_by_key(|(at, _)| *at);
     let mut cases = Vec::with_capacity(loaded.len());
     let mut errors = Vec::new();
-    for result in loaded {
+    for (_, result) in loaded {
         match result {
             Ok(case) => cases.push(Arc::new(case)),
             Err(e) => errors.push(e),
