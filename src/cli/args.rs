@@ -344,7 +344,7 @@ pub(super) struct LibtestArgs {
     /// (A case is ignored at run time when the target lacks a setting it needs.)
     #[arg(long, help_heading = "Selection")]
     pub include_ignored: bool,
-    /// How many cases run at once, 1 to 256 [default: 4 for a live endpoint, 8 for the
+    /// How many cases run at once, 1 to 256 [default: 4 for a live endpoint, 2 for the
     /// embedded mock]. Document cases are judged beside the exchanges, on at most this many
     /// threads (and no more than the processors).
     #[arg(
