@@ -37,6 +37,9 @@ type Judged = mpsc::UnboundedSender<Vec<(usize, CaseResult)>>;
 pub struct Runner {
     contract: Arc<Contract>,
     target: Arc<Target>,
+    /// The search for the target's `${token}` in a request's headers, built once: building
+    /// it was 5% of an exchange's instructions (callgrind).
+    token: Option<memchr::memmem::Finder<'static>>,
     client: HttpClient,
     gate: Gate,
 }
@@ -45,9 +48,14 @@ impl Runner {
     /// A runner of `target`, judging by `contract`, sending through `client`, with no rate
     /// limit and no retry.
     pub fn new(contract: Arc<Contract>, target: Target, client: HttpClient) -> Runner {
+        let token = target
+            .variables
+            .get(Variable::Token)
+            .map(|token| memchr::memmem::Finder::new(token).into_owned());
         Runner {
             contract,
             target: Arc::new(target),
+            token,
             client,
             gate: Gate::new(Politeness::default()),
         }
@@ -284,19 +292,14 @@ impl Runner {
     ) -> Option<(Outcome, Exchange)> {
         let assumes = &case.assumes;
         let request = self.target.prepare(spec);
-        let carried_token = self
-            .target
-            .variables
-            .get(Variable::Token)
-            .is_some_and(|token| {
-                // A header may be 16 KiB long: memchr's search reads it several times faster
-                // than `str::contains`.
-                let finder = memchr::memmem::Finder::new(token);
-                request
-                    .headers
-                    .iter()
-                    .any(|(_, value)| finder.find(value.as_bytes()).is_some())
-            });
+        // A header may be 16 KiB long: memchr's search reads it several times faster than
+        // `str::contains`.
+        let carried_token = self.token.as_ref().is_some_and(|finder| {
+            request
+                .headers
+                .iter()
+                .any(|(_, value)| finder.find(value.as_bytes()).is_some())
+        });
         let mut attempts: Vec<Attempt> = Vec::new();
         let mut gave_up = None;
         let mut retried: Option<Result<Answer, TransportError>> = None;
