@@ -43,7 +43,7 @@ pub(super) fn run(
     let suite =
         load_suite(&args.suite, &|id| args.libtest.selects(id)).map_err(Error::nothing_sent)?;
     let (contract, selected) = (suite.contract, suite.cases);
-    let mut out = stdout(args);
+    let (mut out, colored) = stdout(args);
     // A run that selects nothing would test nothing and pass: a listing may be empty.
     if selected.is_empty() && !args.libtest.list {
         return Err(Error::Usage(nothing_selected(
@@ -167,6 +167,7 @@ pub(super) fn run(
                 &renderer,
                 args.libtest.format(),
                 filtered_out,
+                colored,
             )
         })
         .and_then(|()| {
@@ -220,7 +221,7 @@ pub(super) fn client(exchange: &ExchangeArgs, cacert: Option<&Path>) -> Result<H
 /// standard output's own buffer writes at every line end, and the colours are taken out of
 /// a line in pieces that end there, so that each case's line was a system call of its own
 /// (100 in the suite's run; for 100,000 cases, 50 ms). What must show at once is flushed.
-fn stdout(args: &RunArgs) -> anstream::AutoStream<Box<dyn Write + Send>> {
+fn stdout(args: &RunArgs) -> (Box<dyn Write + Send>, bool) {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let choice = match args.libtest.color {
         Some(ColorWhen::Always) => anstream::ColorChoice::Always,
@@ -231,8 +232,15 @@ fn stdout(args: &RunArgs) -> anstream::AutoStream<Box<dyn Write + Send>> {
     // Settled on the standard output itself, which the buffer in front of it is not: whether
     // it is a terminal, and on Windows its console's colours turned on.
     let choice = anstream::AutoStream::new(std::io::stdout(), choice).current_choice();
-    let buffered = std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout());
-    anstream::AutoStream::new(Box::new(buffered), choice)
+    let buffered: Box<dyn Write + Send> = Box::new(std::io::BufWriter::with_capacity(
+        STDOUT_BUFFER,
+        std::io::stdout(),
+    ));
+    // Without colour nothing coloured is written, and nothing needs stripping.
+    match choice {
+        anstream::ColorChoice::Never => (buffered, false),
+        _ => (Box::new(anstream::AutoStream::new(buffered, choice)), true),
+    }
 }
 
 /// What the summary adds to libtest's: the assumptions contradicted, the flaky and
