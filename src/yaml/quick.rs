@@ -76,14 +76,25 @@ pub fn parse(text: &str) -> Option<Tree<'_>> {
 /// characters YAML 1.1 reads as line breaks: the subset has one kind of white space and one
 /// kind of line break.
 fn plain_characters(text: &str) -> bool {
-    !text.chars().any(|c| {
-        (c < ' ' && c != '\n')
-            || matches!(
-                c,
-                '\u{7f}'
-                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-            )
-    })
+    // Most files are printable ASCII and line breaks: looked at a byte at a time, without
+    // stopping early, they are checked several characters an instruction.
+    let ascii = text.bytes().fold(true, |plain, b| {
+        plain & (matches!(b, b' '..=b'~') | (b == b'\n'))
+    });
+    ascii
+        || !text.chars().any(|c| {
+            (c < ' ' && c != '\n')
+                || matches!(
+                    c,
+                    '\u{7f}'
+                        ..='\u{9f}'
+                            | '\u{2028}'
+                            | '\u{2029}'
+                            | '\u{feff}'
+                            | '\u{fffe}'
+                            | '\u{ffff}'
+                )
+        })
 }
 
 /// A `T` read from what [`parse`] gave, or `None` where serde-saphyr might read it otherwise.
