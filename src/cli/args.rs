@@ -346,7 +346,7 @@ pub(super) struct LibtestArgs {
     pub include_ignored: bool,
     /// How many cases run at once, 1 to 256 [default: 4 for a live endpoint, 2 for the
     /// embedded mock]. Document cases are judged beside the exchanges, on at most this many
-    /// threads (and no more than the processors).
+    /// threads when it is given (and never more than the processors).
     #[arg(
         long,
         value_name = "N",

@@ -18,9 +18,10 @@ use crate::redact::Redactor;
 use crate::report::{self, Format, Renderer, Run};
 use crate::runner::{CaseResult, Outcome, Politeness, Runner, Stop, TargetKind, none_reached};
 
-/// How many cases run at once against the embedded mock when `--test-threads` does not say.
-/// It answers on the run's one thread: a second case keeps one slow exchange from holding up
-/// the rest, and more would only open connections (6 fewer: the suite 0.95x, paired).
+/// How many exchanges run at once against the embedded mock when `--test-threads` does not
+/// say. It answers on the run's one thread: a second keeps one slow exchange from holding up
+/// the rest, and more would only open connections (6 fewer: the suite 0.95x, paired). The
+/// document cases are judged on every processor all the same (see [`judges`]).
 const EMBEDDED_CONCURRENCY: usize = 2;
 /// How many cases run at once against a live endpoint when `--test-threads` does not say.
 pub(super) const LIVE_CONCURRENCY: usize = 4;
@@ -85,7 +86,9 @@ pub(super) fn run(
     }
     let live = target.kind == TargetKind::Live;
     let runner = Arc::new(
-        Runner::new(Arc::new(contract), target, client).polite(politeness(&args.target, live)),
+        Runner::new(Arc::new(contract), target, client)
+            .polite(politeness(&args.target, live))
+            .judges(judges(args.libtest.test_threads)),
     );
     let label = Renderer::new(redactor, &[]).mask(&runner.target().label());
     // A reader that goes away stops the printing, not the run: the reports are still
@@ -187,6 +190,12 @@ pub(super) fn run(
     let leftovers = (runtime, runner, run, selected);
     let _ = std::thread::Builder::new().spawn(move || drop(leftovers));
     Ok(code)
+}
+
+/// How many threads may judge the document cases: `--test-threads` when given, else as many
+/// as there are processors (the runner takes no more), whatever the exchanges' default.
+fn judges(test_threads: Option<usize>) -> usize {
+    test_threads.unwrap_or(usize::MAX)
 }
 
 /// How politely a target is run: `--rate` (by default [`LIVE_RATE`] for a live endpoint,
@@ -370,4 +379,18 @@ pub(super) fn nothing_selected(
         _ => format!("matches the filters {}", listed.join(", ")),
     };
     format!("no {what} {why}: nothing would run (`--list` shows the cases)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The exchanges' default (2 on the embedded mock) does not bound the judging of the
+    /// document cases, which takes every processor unless `--test-threads` says otherwise.
+    #[test]
+    fn the_documents_are_judged_on_every_processor_unless_told() {
+        let processors = std::thread::available_parallelism().map_or(1, usize::from);
+        assert!(judges(None) >= processors.max(EMBEDDED_CONCURRENCY + 1));
+        assert_eq!(judges(Some(3)), 3);
+    }
 }

@@ -92,7 +92,9 @@ pub struct Manifest {
 impl Manifest {
     /// Reads the manifest at `file`; `known` tells which schemas and assumptions exist.
     pub fn load(file: &Path, known: &Known) -> Result<Manifest, FileError> {
-        yaml::read(file, |parsed| Manifest::build(file, parsed, known))
+        // Its `Spanned` lists are beyond the quick reader (a newtype over a list could take a
+        // struct from a list), so it goes to the full reader at once.
+        Manifest::build(file, yaml::parse(file, &yaml::read_bytes(file)?)?, known)
     }
 
     /// The manifest `parsed` from `file` describes.

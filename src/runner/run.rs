@@ -42,6 +42,8 @@ pub struct Runner {
     token: Option<memchr::memmem::Finder<'static>>,
     client: HttpClient,
     gate: Gate,
+    /// The most threads that judge document cases; `None`: the run's concurrency.
+    judges: Option<usize>,
 }
 
 impl Runner {
@@ -58,6 +60,16 @@ impl Runner {
             token,
             client,
             gate: Gate::new(Politeness::default()),
+            judges: None,
+        }
+    }
+
+    /// The same runner, judging document cases on at most `judges` threads (and no more
+    /// than the processors), whatever the concurrency of its exchanges.
+    pub fn judges(self, judges: usize) -> Runner {
+        Runner {
+            judges: Some(judges.max(1)),
+            ..self
         }
     }
 
@@ -90,8 +102,8 @@ impl Runner {
     /// flight end, and the cases that had not sent anything are left out of the results.
     ///
     /// Document cases need no target: they are judged on threads of their own (at most
-    /// `concurrency`, and no more than the processors), beside the exchanges, which wait on
-    /// the network on this one.
+    /// `concurrency`, or as [`judges`](Self::judges) says, and no more than the processors),
+    /// beside the exchanges, which wait on the network on this one.
     pub async fn run_until(
         self: &Arc<Self>,
         cases: &[Arc<Case>],
@@ -104,7 +116,7 @@ impl Runner {
         // place. A slot for every case up front would hold a whole `CaseResult` for each,
         // and a second vector for the ones that ran.
         let mut results: Vec<(usize, CaseResult)> = Vec::with_capacity(cases.len());
-        let mut judged = self.judge_all(cases, concurrency, stop);
+        let mut judged = self.judge_all(cases, self.judges.unwrap_or(concurrency), stop);
         // At most `concurrency` tasks exist at a time: a task is spawned as another ends, so
         // that a large suite does not hold a waiting task for each of its cases.
         let mut tasks = JoinSet::new();
@@ -167,7 +179,7 @@ impl Runner {
     fn judge_all(
         self: &Arc<Self>,
         cases: &[Arc<Case>],
-        concurrency: usize,
+        judges: usize,
         stop: &Stop,
     ) -> mpsc::UnboundedReceiver<Vec<(usize, CaseResult)>> {
         let (send, receive) = mpsc::unbounded_channel();
@@ -183,7 +195,7 @@ impl Runner {
         }
         let count: usize = batches.iter().map(Vec::len).sum();
         let processors = std::thread::available_parallelism().map_or(1, usize::from);
-        let threads = concurrency
+        let threads = judges
             .min(processors)
             .min(count.div_ceil(CASES_A_THREAD_AT_LEAST));
         let queue = Arc::new(Mutex::new(batches));
