@@ -146,11 +146,31 @@ pub fn case_files(dir: &Path) -> (Vec<(String, PathBuf)>, Vec<FileError>) {
     if files.is_empty() && errors.is_empty() {
         errors.push(FileError::whole(dir, "no case files (*.yaml) found"));
     }
-    let files = files
-        .into_iter()
-        .map(|file| (case_id(dir, &file), file))
-        .collect();
-    (files, errors)
+    let mut cases = Vec::with_capacity(files.len());
+    for file in files {
+        let id = case_id(dir, &file);
+        // The id is shown in every output and report: a control character in it could
+        // colour or forge their lines (and XML refuses most of them).
+        if id.chars().any(char::is_control) {
+            let shown: String = id
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            errors.push(FileError::whole(
+                dir,
+                format!("`{shown}`: a case's name (its id) may hold no control character: rename the file"),
+            ));
+        } else {
+            cases.push((id, file));
+        }
+    }
+    (cases, errors)
 }
 
 /// Loads `files` (ids and paths, as [`case_files`] gives them), in their order. Every broken
