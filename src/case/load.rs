@@ -152,19 +152,12 @@ pub fn case_files(dir: &Path) -> (Vec<(String, PathBuf)>, Vec<FileError>) {
         // The id is shown in every output and report: a control character in it could
         // colour or forge their lines (and XML refuses most of them).
         if id.chars().any(char::is_control) {
-            let shown: String = id
-                .chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect();
             errors.push(FileError::whole(
                 dir,
-                format!("`{shown}`: a case's name (its id) may hold no control character: rename the file"),
+                format!(
+                    "`{}`: a case's name (its id) may hold no control character: rename the file",
+                    id.escape_debug()
+                ),
             ));
         } else {
             cases.push((id, file));
