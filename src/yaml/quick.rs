@@ -3,8 +3,9 @@
 //! and quoted scalars on one line, `|` blocks, and `>` blocks of lines alike indented. It
 //! answers `None` for anything outside that subset (anchors, tags, multi-line flow or plain
 //! scalars, duplicate keys, tabs, words that YAML 1.1 or a number reading could take
-//! otherwise...), and the full reader then reads the file, with its located errors. Where it answers, it answers what the full reader reads:
-//! `src/case/differential.rs` compares the two on the tests' files and on mutations of them.
+//! otherwise...), and the full reader then reads the file, with its located errors. Where it
+//! answers, it answers what the full reader reads: `src/case/differential.rs` compares the
+//! two on the tests' files and on mutations of them.
 
 use serde::de::value::{MapDeserializer, SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
@@ -538,8 +539,8 @@ fn plain(scalar: &str) -> Option<Tree<'_>> {
         let word = scalar
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-'));
-        let words = scalar.contains(' ');
-        return (words || (word && !numeral(scalar))).then_some(Tree::Text(Cow::Borrowed(scalar)));
+        let spaced = scalar.contains(' ');
+        return (spaced || (word && !numeral(scalar))).then_some(Tree::Text(Cow::Borrowed(scalar)));
     }
     let word = first.is_ascii_alphabetic() || matches!(first, b'/' | b'_' | b'$');
     let special = [
