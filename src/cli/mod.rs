@@ -34,7 +34,7 @@ pub use error::{
 };
 
 use crate::case::{self, Case};
-use crate::contract::{Contract, Sources};
+use crate::contract::{self, Contract, Sources};
 use crate::redact::Redactor;
 use crate::report;
 use crate::vocab::Known;
@@ -48,6 +48,10 @@ pub fn main() -> ExitCode {
 
 /// Runs the command line `args` (the first is the program's name) and returns the exit code.
 pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if compiles_the_contract(&args) {
+        contract::warm_up();
+    }
     let matches = Cli::command().get_matches_from(args);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -79,6 +83,16 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         }
         ExitCode::from(error.exit_code())
     })
+}
+
+/// Whether `args` will likely compile the contract: not `--help`, `--version`, or the mock.
+/// Only a guess, read before clap does, so that the warm-up has the core the parsing leaves
+/// idle; a wrong one costs that core's time, or the head start.
+fn compiles_the_contract(args: &[OsString]) -> bool {
+    let words = || args.iter().skip(1).filter_map(|a| a.to_str());
+    let asks_for_text = words().any(|w| matches!(w, "-h" | "--help" | "-V" | "--version" | "help"));
+    let command = words().find(|w| !w.starts_with('-'));
+    !asks_for_text && !matches!(command, Some("mock"))
 }
 
 /// Routes every panic through the redactor; a write to a closed pipe ends the process quietly.
@@ -153,6 +167,8 @@ fn load_suite(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, 
 }
 
 fn load_all(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Vec<FileError>> {
+    // Started by `main_with` already, unless the arguments hid that this would compile.
+    contract::warm_up();
     let sources = Contract::read(&args.contract.schemas);
     // Without the contract's names, still report the cases' own errors; the names they use
     // cannot be checked.
@@ -188,6 +204,36 @@ fn load_all(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The warm-up's guess: a run, a filtered run, `diff` and the contract's tools compile;
+    /// `--help`, `--version` and the mock do not, and do not pay for it.
+    #[test]
+    fn only_a_command_that_compiles_warms_the_contract_up() {
+        let guess = |line: &str| {
+            let args: Vec<OsString> = line.split(' ').map(OsString::from).collect();
+            compiles_the_contract(&args)
+        };
+        for line in [
+            "sms-conformance",
+            "sms-conformance auth/ --format json",
+            "sms-conformance --cases c --schemas s",
+            "sms-conformance diff --base-url http://x",
+            "sms-conformance coverage",
+            "sms-conformance proxy --upstream http://x",
+        ] {
+            assert!(guess(line), "{line}");
+        }
+        for line in [
+            "sms-conformance --help",
+            "sms-conformance -h",
+            "sms-conformance --version",
+            "sms-conformance help",
+            "sms-conformance diff --help",
+            "sms-conformance mock --listen 127.0.0.1:0",
+        ] {
+            assert!(!guess(line), "{line}");
+        }
+    }
 
     #[test]
     fn a_panic_is_masked_and_a_closed_pipe_is_quiet() {
