@@ -34,7 +34,10 @@ impl Progress {
                 .progress_chars("=> "),
         );
         bar.set_message("0 failed");
-        bar.enable_steady_tick(Duration::from_millis(250));
+        // The tick is a thread of its own, joined at the end: only for a bar that is drawn.
+        if !bar.is_hidden() {
+            bar.enable_steady_tick(Duration::from_millis(250));
+        }
         Progress { bar, failed: 0 }
     }
 

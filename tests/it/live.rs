@@ -243,6 +243,27 @@ async fn progress_shows_on_stderr_when_asked_and_never_into_a_pipe_by_default() 
     }
 }
 
+/// While a run waits on the endpoint, a bar that is not drawn has no thread ticking it: the
+/// fewest threads the run holds over a while (a judge that ends is not counted; a ticker,
+/// which lasts the run, is) is the one that waits, unless the bar is drawn.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hidden_progress_bar_starts_no_thread() {
+    for (progress, threads) in [("never", 1), ("auto", 1), ("always", 2)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut child, _) = hanging_run(dir.path(), "60s", &["--progress", progress]).await;
+        let pid = child.id().expect("the run is waiting");
+        let mut fewest = usize::MAX;
+        for _ in 0..20 {
+            let now = std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, Iterator::count);
+            fewest = fewest.min(now);
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        child.kill().await.unwrap();
+        assert_eq!(fewest, threads, "--progress {progress}");
+    }
+}
+
 #[tokio::test]
 async fn the_markdown_summary_is_appended_to_the_github_step_summary_and_written_on_demand() {
     let server = common::stub(common::long_passphrase).await;
@@ -284,6 +305,7 @@ async fn the_markdown_summary_is_appended_to_the_github_step_summary_and_written
 async fn hanging_run(
     dir: &std::path::Path,
     timeout: &str,
+    more: &[&str],
 ) -> (tokio::process::Child, std::path::PathBuf) {
     let (arrived, mut first) = tokio::sync::mpsc::unbounded_channel();
     let url = hostile::raw_server(move |mut stream| {
@@ -297,7 +319,7 @@ async fn hanging_run(
     .await;
     let json = dir.join("report.json");
     let cases = common::data_cases();
-    let args = [
+    let mut args = vec![
         "--cases",
         cases.to_str().unwrap(),
         "--base-url",
@@ -309,6 +331,7 @@ async fn hanging_run(
         "--report-json",
         json.to_str().unwrap(),
     ];
+    args.extend(more);
     let child = command(&args, &builtin_env())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -324,7 +347,7 @@ async fn hanging_run(
 async fn a_signal_stops_the_run_prints_the_outcomes_so_far_and_writes_the_reports() {
     for (sent, name, code) in [("INT", "SIGINT", 130), ("TERM", "SIGTERM", 143)] {
         let dir = tempfile::tempdir().unwrap();
-        let (child, json) = hanging_run(dir.path(), "2s").await;
+        let (child, json) = hanging_run(dir.path(), "2s", &[]).await;
         signal(&child, sent);
         let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
             .await
@@ -349,7 +372,7 @@ async fn a_signal_stops_the_run_prints_the_outcomes_so_far_and_writes_the_report
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_signal_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (child, _) = hanging_run(dir.path(), "120s").await;
+    let (child, _) = hanging_run(dir.path(), "120s", &[]).await;
     signal(&child, "INT");
     tokio::time::sleep(Duration::from_millis(300)).await;
     signal(&child, "INT");
@@ -366,7 +389,7 @@ async fn a_second_signal_exits_at_once() {
 async fn the_target_is_said_while_the_run_is_still_going() {
     use tokio::io::AsyncBufReadExt;
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, _) = hanging_run(dir.path(), "120s").await;
+    let (mut child, _) = hanging_run(dir.path(), "120s", &[]).await;
     let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     let read = tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line)).await;
