@@ -244,8 +244,9 @@ async fn progress_shows_on_stderr_when_asked_and_never_into_a_pipe_by_default() 
 }
 
 /// While a run waits on the endpoint, a bar that is not drawn has no thread ticking it: the
-/// fewest threads the run holds over a while (a judge that ends is not counted; a ticker,
-/// which lasts the run, is) is the one that waits, unless the bar is drawn.
+/// fewest threads the run holds over a while (a helper still ending, such as the meta-schema
+/// warm-up, is not counted; a ticker, which lasts the run, is) is the one that waits, unless
+/// the bar is drawn.
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hidden_progress_bar_starts_no_thread() {
@@ -300,8 +301,8 @@ async fn the_markdown_summary_is_appended_to_the_github_step_summary_and_written
     }
 }
 
-/// Starts the binary against a server that never answers; returns it once a request
-/// arrived, and the JSON report's path.
+/// Starts the binary, with `more` arguments, against a server that never answers; returns it
+/// once a request arrived, and the JSON report's path.
 async fn hanging_run(
     dir: &std::path::Path,
     timeout: &str,
