@@ -64,6 +64,7 @@ mod http;
 pub mod iam;
 pub mod mock;
 pub mod openapi;
+mod processors;
 pub mod proxy;
 mod redact;
 mod report;

@@ -183,8 +183,9 @@ pub fn load_files(
         })
         .collect()
     };
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = cores.min(files.len().div_ceil(FILES_PER_THREAD)).max(1);
+    let threads = crate::processors::processors()
+        .min(files.len().div_ceil(FILES_PER_THREAD))
+        .max(1);
     let mut loaded = std::thread::scope(|scope| {
         let others: Vec<_> = (1..threads).map(|_| scope.spawn(load)).collect();
         let mut loaded = load();

@@ -389,7 +389,7 @@ mod tests {
     /// document cases, which takes every processor unless `--test-threads` says otherwise.
     #[test]
     fn the_documents_are_judged_on_every_processor_unless_told() {
-        let processors = std::thread::available_parallelism().map_or(1, usize::from);
+        let processors = crate::processors::processors();
         assert!(judges(None) >= processors.max(EMBEDDED_CONCURRENCY + 1));
         assert_eq!(judges(Some(3)), 3);
     }

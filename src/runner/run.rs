@@ -27,6 +27,13 @@ const CASES_A_THREAD_AT_LEAST: usize = 32;
 /// How many document cases a judging thread takes, and sends the results of, at once: a
 /// send per case would wake the receiving thread for each.
 const BATCH: usize = 64;
+/// How many of `count` document cases a batch takes when `threads` judge them: shares
+/// alike, so that no thread judges most of a small suite alone (66 documents were a batch of
+/// 64 and one of 2), and at most [`BATCH`].
+fn batch_size(count: usize, threads: usize) -> usize {
+    count.div_ceil(threads.max(1)).clamp(1, BATCH)
+}
+
 /// Document cases, each with its place in the run, taken together.
 type Batch = Vec<(usize, Arc<Case>)>;
 /// Where the results of judged batches go.
@@ -183,21 +190,24 @@ impl Runner {
         stop: &Stop,
     ) -> mpsc::UnboundedReceiver<Vec<(usize, CaseResult)>> {
         let (send, receive) = mpsc::unbounded_channel();
-        let mut documents = cases
-            .iter()
-            .enumerate()
-            .filter(|(_, case)| matches!(case.kind, CaseKind::Document(_)))
+        let documents = || {
+            cases
+                .iter()
+                .enumerate()
+                .filter(|(_, case)| matches!(case.kind, CaseKind::Document(_)))
+        };
+        let count = documents().count();
+        let threads = judges
+            .min(crate::processors::processors())
+            .min(count.div_ceil(CASES_A_THREAD_AT_LEAST));
+        let size = batch_size(count, threads);
+        let mut documents = documents()
             .map(|(index, case)| (index, Arc::clone(case)))
             .peekable();
         let mut batches = VecDeque::new();
         while documents.peek().is_some() {
-            batches.push_back(documents.by_ref().take(BATCH).collect::<Batch>());
+            batches.push_back(documents.by_ref().take(size).collect::<Batch>());
         }
-        let count: usize = batches.iter().map(Vec::len).sum();
-        let processors = std::thread::available_parallelism().map_or(1, usize::from);
-        let threads = judges
-            .min(processors)
-            .min(count.div_ceil(CASES_A_THREAD_AT_LEAST));
         let queue = Arc::new(Mutex::new(batches));
         let (runner, stop) = (Arc::clone(self), stop.clone());
         let judge = move || runner.judge_queue(&queue, &stop, &send);
@@ -422,4 +432,21 @@ fn panic_text(payload: Option<&(dyn std::any::Any + Send)>) -> String {
                 .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         })
         .unwrap_or_else(|| "(no message)".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two threads share a small suite's documents alike; a large suite still goes in
+    /// batches of [`BATCH`], and no count makes an empty batch.
+    #[test]
+    fn the_judges_share_the_documents_alike() {
+        assert_eq!(batch_size(66, 2), 33);
+        assert_eq!(batch_size(65, 2), 33);
+        assert_eq!(batch_size(40, 1), 40);
+        assert_eq!(batch_size(100_000, 2), BATCH);
+        assert_eq!(batch_size(1, 0), 1);
+        assert_eq!(batch_size(0, 0), 1);
+    }
 }
