@@ -14,8 +14,8 @@ fn full(text: &str) -> Option<Value> {
     full_typed(text).ok()
 }
 
-/// The quick reader answers only what the full reader reads, and as it reads it, both as
-/// JSON and as a case file. Returns whether the quick reader answered.
+/// The quick reader answers only what the full reader reads, and as it reads it: as JSON,
+/// as a case file and as a manifest. Returns whether the quick reader answered.
 fn agree(text: &str) -> bool {
     let Some(tree) = quick::parse(text) else {
         return false;
@@ -26,6 +26,7 @@ fn agree(text: &str) -> bool {
         Some(&quick),
         "the quick reader read {text:?} otherwise"
     );
+    crate::contract::same_read_quickly(text);
     if let Some(case) = quick::read::<CaseFile>(&tree) {
         let slow: CaseFile = yaml::parse(Path::new("x.yaml"), text.as_bytes())
             .unwrap_or_else(|e| panic!("the full reader refused {text:?}: {e}"));

@@ -92,9 +92,7 @@ pub struct Manifest {
 impl Manifest {
     /// Reads the manifest at `file`; `known` tells which schemas and assumptions exist.
     pub fn load(file: &Path, known: &Known) -> Result<Manifest, FileError> {
-        // Its `Spanned` lists are beyond the quick reader (a newtype over a list could take a
-        // struct from a list), so it goes to the full reader at once.
-        Manifest::build(file, yaml::parse(file, &yaml::read_bytes(file)?)?, known)
+        yaml::read(file, |parsed| Manifest::build(file, parsed, known))
     }
 
     /// The manifest `parsed` from `file` describes.
@@ -195,5 +193,96 @@ impl Manifest {
     /// The schema names listed for `status`.
     pub fn schemas_for(&self, status: u16) -> Option<&[String]> {
         self.row_for(status).map(|(_, names)| names)
+    }
+}
+
+/// The quick reader's manifest file is the full reader's wherever the quick reader reads
+/// one: asserted on the differential tests' files and their mutations.
+#[cfg(test)]
+pub(crate) fn same_read_quickly(text: &str) {
+    let Some(quick) =
+        crate::yaml::quick::parse(text).and_then(|tree| crate::yaml::quick::read(&tree))
+    else {
+        return;
+    };
+    let full: ManifestFile = yaml::parse(Path::new("manifest.yaml"), text.as_bytes())
+        .unwrap_or_else(|e| panic!("the full reader refused the manifest {text:?}: {e}"));
+    assert_eq!(
+        tests::plain(quick),
+        tests::plain(full),
+        "the quick reader read the manifest {text:?} otherwise"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::quick;
+
+    /// What a manifest file says, without where: the two readers locate differently.
+    type Plain = (
+        String,
+        Vec<HeaderName>,
+        Vec<(String, Vec<String>)>,
+        Vec<(RequestField, RequestLimit)>,
+    );
+
+    pub(super) fn plain(file: ManifestFile) -> Plain {
+        let names = |list: Spanned<Vec<Spanned<String>>>| {
+            list.value.into_iter().map(|name| name.value).collect()
+        };
+        (
+            file.content_type,
+            file.required_headers,
+            file.responses
+                .into_iter()
+                .map(|(status, list)| (status, names(list)))
+                .collect(),
+            file.request
+                .into_iter()
+                .map(|(field, limit)| (field, limit.value))
+                .collect(),
+        )
+    }
+
+    const MANIFEST: &str = "content_type: application/json\nresponses:\n  \"200\": [passphrase]\n  4xx: [sms-error, gateway-error]\nrequired_headers: [X-Request-Id]\nrequest:\n  task_id:\n    min_length: 1\n    max_length: 36\n    within: [200, 404]\n    outside: 4xx\n    assumes:\n      over: [long-task-id]\n";
+
+    fn known() -> Known {
+        Known::new(
+            ["passphrase", "sms-error", "gateway-error"]
+                .map(String::from)
+                .into(),
+            ["long-task-id".to_owned()].into(),
+        )
+    }
+
+    /// What the quick reader makes of `text` as a manifest file, if anything.
+    fn quick(text: &str) -> Option<ManifestFile> {
+        quick::read(&quick::parse(text)?)
+    }
+
+    /// The manifest's `Spanned` lists take the quick path, and make the manifest the full
+    /// reader makes.
+    #[test]
+    fn the_manifest_is_read_quickly_as_in_full() {
+        let file = Path::new("manifest.yaml");
+        let quickly = quick(MANIFEST).expect("the quick reader reads the manifest");
+        let full = yaml::parse(file, MANIFEST.as_bytes()).expect("the full reader reads it");
+        let built = |parsed| format!("{:?}", Manifest::build(file, parsed, &known()));
+        assert_eq!(built(quickly), built(full));
+    }
+
+    /// A struct in a `Spanned` is not taken from a list of its fields by the quick reader,
+    /// which the full reader refuses too.
+    #[test]
+    fn a_request_limit_is_not_taken_from_a_list() {
+        let text = MANIFEST.replace(
+            "  task_id:\n    min_length: 1\n    max_length: 36\n    within: [200, 404]\n    outside: 4xx\n    assumes:\n      over: [long-task-id]\n",
+            "  task_id: [1, 36, [200], 4xx]\n",
+        );
+        assert_ne!(text, MANIFEST);
+        assert!(quick::parse(&text).is_some(), "plain YAML");
+        assert!(quick(&text).is_none());
+        assert!(yaml::parse::<ManifestFile>(Path::new("manifest.yaml"), text.as_bytes()).is_err());
     }
 }

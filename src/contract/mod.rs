@@ -15,6 +15,8 @@ pub use constraints::{Constraint, Rule, schema_name_of_ref};
 #[cfg(test)]
 pub(crate) use ledger::Assumption;
 pub use ledger::Ledger;
+#[cfg(test)]
+pub(crate) use manifest::same_read_quickly;
 pub use manifest::{Manifest, RequestField, RequestLimit};
 
 use crate::vocab::{JsonPointer, Known};

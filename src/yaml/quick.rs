@@ -26,6 +26,9 @@ const MAX_NODES: usize = 100_000;
 /// Serde-saphyr's marker for its own located values: a key so named would be read as one.
 const SPANNED_MARKER: &str = "__serde_saphyr_private_spanned";
 
+/// The name serde-saphyr's `Spanned` asks for itself by.
+const SPANNED_NEWTYPE: &str = "__yaml_spanned";
+
 /// The most keys a mapping may have here: duplicates are looked for one by one.
 const MAX_KEYS: usize = 256;
 
@@ -175,14 +178,17 @@ impl<'de> Deserializer<'de> for Node<'_, '_> {
         }
     }
 
-    /// serde-saphyr's `Spanned` is a newtype; it too would take a struct from a list, and
-    /// no newtype of a case file is a list.
+    /// serde-saphyr's `Spanned` is a newtype that reads a list through serde's own sequence
+    /// reader, which would take a struct from a list: a list is given to it in its located
+    /// form instead, so that the value is read here (the manifest's lists are `Spanned`).
+    /// Any other newtype of a list is the full reader's.
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Refused> {
         match self.0 {
+            Tree::List(_) if name == SPANNED_NEWTYPE => visitor.visit_newtype_struct(Located(self)),
             Tree::List(_) => Err(Refused),
             _ => visitor.visit_newtype_struct(self),
         }
@@ -216,6 +222,62 @@ impl<'de> Deserializer<'de> for Node<'_, '_> {
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
         unit unit_struct seq tuple tuple_struct map identifier ignored_any
+    }
+}
+
+/// A value in serde-saphyr's located form: its marker, the value, and where it was
+/// referenced and defined (unknown here: an error is located by the full reader).
+struct Located<'t, 'a>(Node<'t, 'a>);
+
+impl<'de> Deserializer<'de> for Located<'_, '_> {
+    type Error = Refused;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
+        visitor.visit_map(LocatedFields {
+            value: self.0,
+            next: 0,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+/// The fields of a [`Located`] value, in serde-saphyr's order.
+struct LocatedFields<'t, 'a> {
+    value: Node<'t, 'a>,
+    next: usize,
+}
+
+impl<'de> de::MapAccess<'de> for LocatedFields<'_, '_> {
+    type Error = Refused;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Refused> {
+        let Some(key) = [SPANNED_MARKER, "value", "referenced", "defined"].get(self.next) else {
+            return Ok(None);
+        };
+        seed.deserialize(StrDeserializer::<Refused>::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<S: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<S::Value, Refused> {
+        self.next += 1;
+        match self.next {
+            1 => seed.deserialize(true.into_deserializer()),
+            2 => seed.deserialize(Node(self.value.0)),
+            _ => seed.deserialize(MapDeserializer::new(
+                [("line", 0u32), ("column", 0u32)].into_iter(),
+            )),
+        }
     }
 }
 
