@@ -1,6 +1,7 @@
 //! The quick reader against the full one: wherever the quick reader answers, on the tests'
 //! YAML files, on tricky scalars in every place a scalar goes, and on thousands of mutations
-//! of those files, the full reader must read the same value (and the same case).
+//! of those files, the full reader must read the same value (and the same case, and the same
+//! manifest).
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +27,7 @@ fn agree(text: &str) -> bool {
         Some(&quick),
         "the quick reader read {text:?} otherwise"
     );
-    crate::contract::same_read_quickly(text);
+    crate::contract::same_read_quickly(&tree, text);
     if let Some(case) = quick::read::<CaseFile>(&tree) {
         let slow: CaseFile = yaml::parse(Path::new("x.yaml"), text.as_bytes())
             .unwrap_or_else(|e| panic!("the full reader refused {text:?}: {e}"));
@@ -554,4 +555,54 @@ fn agrees_on_mutations_of_the_test_files() {
     // Both paths are taken: the mutations reach the subset's edges from both sides.
     eprintln!("mutants: read {read}, left {left}");
     assert!(read > 0 && left > 0, "read {read}, left {left}");
+}
+
+/// `Spanned` over a list reads as in full in every shape a file could give it: empty,
+/// nested, optional, a tuple of the list's length; a tuple of another length, and a list
+/// under any other newtype, are the full reader's.
+#[test]
+fn reads_located_lists_as_in_full() {
+    use serde_saphyr::Spanned;
+    use std::collections::BTreeMap;
+    use std::fmt::Debug;
+
+    /// `text` read as a map of `Spanned<T>` by both readers, compared as `plain` makes each
+    /// value: without where the readers place it.
+    fn same<T: serde::de::DeserializeOwned, P: PartialEq + Debug>(text: &str, plain: fn(T) -> P) {
+        let quick: BTreeMap<String, Spanned<T>> =
+            quick_typed(text).unwrap_or_else(|| panic!("{text:?} left to the full reader"));
+        let full: BTreeMap<String, Spanned<T>> =
+            full_typed(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        let plain = |read: BTreeMap<String, Spanned<T>>| -> Vec<(String, P)> {
+            read.into_iter()
+                .map(|(key, v)| (key, plain(v.value)))
+                .collect()
+        };
+        assert_eq!(plain(quick), plain(full), "{text:?}");
+    }
+    fn names(list: Vec<Spanned<String>>) -> Vec<String> {
+        list.into_iter().map(|name| name.value).collect()
+    }
+    for text in ["a: []\n", "a: [one, two]\n", "a:\n  - one\n  - two\n"] {
+        same(text, names);
+    }
+    same("a: [[1, 2], []]\n", |lists: Vec<Spanned<Vec<u16>>>| {
+        lists.into_iter().map(|list| list.value).collect::<Vec<_>>()
+    });
+    same("a: [1]\n", |list: Option<Vec<u16>>| list);
+    same("a: ~\n", |list: Option<Vec<u16>>| list);
+    same("a: [1, 2]\n", |pair: (u16, u16)| pair);
+    type Pairs = BTreeMap<String, Spanned<(u16, u16)>>;
+    for text in ["a: [1]\n", "a: [1, 2, 3]\n"] {
+        assert!(
+            quick_typed::<Pairs>(text).is_none(),
+            "{text:?} read quickly"
+        );
+        assert!(full_typed::<Pairs>(text).is_err(), "{text:?}");
+    }
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Other(Vec<u16>);
+    assert!(quick_typed::<BTreeMap<String, Other>>("a: [1]\n").is_none());
+    let full: BTreeMap<String, Other> = full_typed("a: [1]\n").expect("a newtype of a list");
+    assert_eq!(full["a"], Other(vec![1]));
 }

@@ -197,12 +197,11 @@ impl Manifest {
 }
 
 /// The quick reader's manifest file is the full reader's wherever the quick reader reads
-/// one: asserted on the differential tests' files and their mutations.
+/// one from `tree`, its reading of `text`: asserted on the differential tests' files and
+/// their mutations.
 #[cfg(test)]
-pub(crate) fn same_read_quickly(text: &str) {
-    let Some(quick) =
-        crate::yaml::quick::parse(text).and_then(|tree| crate::yaml::quick::read(&tree))
-    else {
+pub(crate) fn same_read_quickly(tree: &crate::yaml::quick::Tree<'_>, text: &str) {
+    let Some(quick) = crate::yaml::quick::read(tree) else {
         return;
     };
     let full: ManifestFile = yaml::parse(Path::new("manifest.yaml"), text.as_bytes())

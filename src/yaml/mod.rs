@@ -1,7 +1,7 @@
-//! One YAML reader for every file the project reads (cases, the manifest, fixtures), so that
-//! every broken file is reported the same way: file, line, column, what is wrong. Case files
-//! are read first by [`quick`], a reader of the plain YAML they are written in, which leaves
-//! every other file, and every fault, to this one.
+//! One YAML reader for every file the project reads (cases, the manifest, the ledger,
+//! fixtures), so that every broken file is reported the same way: file, line, column, what
+//! is wrong. Each is read first by [`quick`], a reader of the plain YAML they are written in,
+//! which leaves every other file, and every fault, to this one.
 
 use std::collections::HashSet;
 use std::fmt;

@@ -226,7 +226,9 @@ impl<'de> Deserializer<'de> for Node<'_, '_> {
 }
 
 /// A value in serde-saphyr's located form: its marker, the value, and where it was
-/// referenced and defined (unknown here: an error is located by the full reader).
+/// referenced and defined (unknown here: an error is located by the full reader). The form
+/// and the names are serde-saphyr's own (2.2): should they change, `Spanned` refuses this,
+/// and the full reader reads the file, slower but the same.
 struct Located<'t, 'a>(Node<'t, 'a>);
 
 impl<'de> Deserializer<'de> for Located<'_, '_> {
@@ -274,9 +276,10 @@ impl<'de> de::MapAccess<'de> for LocatedFields<'_, '_> {
         match self.next {
             1 => seed.deserialize(true.into_deserializer()),
             2 => seed.deserialize(Node(self.value.0)),
-            _ => seed.deserialize(MapDeserializer::new(
+            3 | 4 => seed.deserialize(MapDeserializer::new(
                 [("line", 0u32), ("column", 0u32)].into_iter(),
             )),
+            _ => Err(Refused),
         }
     }
 }

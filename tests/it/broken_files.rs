@@ -1,5 +1,5 @@
 //! Broken input files stop the run before any request, with an error naming the file, the
-//! line and column, and the key. Each file in `tests/broken/{cases,fixtures}/` is a test; its
+//! line and column, and the key. Each file in `tests/broken/{cases,fixtures,manifests}/` is a test; its
 //! expected message is the `.expected` file beside it (`BLESS=1 cargo test --test
 //! it broken_files::` rewrites them after a deliberate change).
 
@@ -54,6 +54,34 @@ fn a_broken_fixture_is_refused_with_its_place(
         .to_string();
     let message = message.replace(&format!("{}/", input.parent().unwrap().display()), "");
     assert_golden(&input, &message);
+}
+
+/// A broken manifest stops the run with its place, the contract's other files as shipped:
+/// the quick reader reads the manifest first, and a manifest it or the checks refuse is read
+/// again in full, so that the error keeps its line and column.
+#[rstest]
+fn a_broken_manifest_is_refused_with_its_place(
+    #[files("tests/broken/manifests/*.yaml")] input: PathBuf,
+) {
+    let schemas = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(common::schemas_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, schemas.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::copy(&input, schemas.path().join("manifest.yaml")).unwrap();
+    let cases = common::data_cases();
+    let (code, text) = common::binary::output(&[
+        "--schemas",
+        schemas.path().to_str().unwrap(),
+        "--cases",
+        cases.to_str().unwrap(),
+        "--list",
+    ]);
+    assert_eq!(code, 2, "{text}");
+    let message = text.replace(&format!("{}/", schemas.path().display()), "");
+    assert_golden(&input, message.trim_end());
 }
 
 #[tokio::test]
