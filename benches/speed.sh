@@ -114,7 +114,10 @@ done
 printf '\n| figure | measured | how |\n|---|---|---|\n'
 printf '%s\n' "${rows[@]}"
 echo
-echo "$(date -u +%F), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
+# A guest kernel that packs threads onto few vCPUs (README, Performance) runs a short run's
+# threads one after another: said beside the figures it shapes.
+packing=$(cat /proc/sys/kernel/sched_vcpu_pack 2>/dev/null || true)
+echo "$(date -u +%F), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)${packing:+, sched_vcpu_pack $packing}"
 
 [ -n "${QUICK:-}" ] && exit
 echo
