@@ -56,13 +56,8 @@ fn a_broken_fixture_is_refused_with_its_place(
     assert_golden(&input, &message);
 }
 
-/// A broken manifest stops the run with its place, the contract's other files as shipped:
-/// the quick reader reads the manifest first, and a manifest it or the checks refuse is read
-/// again in full, so that the error keeps its line and column.
-#[rstest]
-fn a_broken_manifest_is_refused_with_its_place(
-    #[files("tests/broken/manifests/*.yaml")] input: PathBuf,
-) {
+/// A copy of the shipped schemas folder, for a test to break one file of.
+fn shipped_schemas() -> tempfile::TempDir {
     let schemas = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(common::schemas_dir()).unwrap() {
         let path = entry.unwrap().path();
@@ -70,6 +65,17 @@ fn a_broken_manifest_is_refused_with_its_place(
             std::fs::copy(&path, schemas.path().join(path.file_name().unwrap())).unwrap();
         }
     }
+    schemas
+}
+
+/// A broken manifest stops the run with its place, the contract's other files as shipped:
+/// the quick reader reads the manifest first, and a manifest it or the checks refuse is read
+/// again in full, so that the error keeps its line and column.
+#[rstest]
+fn a_broken_manifest_is_refused_with_its_place(
+    #[files("tests/broken/manifests/*.yaml")] input: PathBuf,
+) {
+    let schemas = shipped_schemas();
     std::fs::copy(&input, schemas.path().join("manifest.yaml")).unwrap();
     let cases = common::data_cases();
     let (code, text) = common::binary::output(&[
@@ -125,13 +131,7 @@ async fn broken_case_files_stop_the_run_before_any_request_and_are_all_reported(
 /// the names the cases use be checked, and both are reported.
 #[tokio::test]
 async fn a_schema_that_does_not_compile_and_a_case_naming_no_schema_are_both_reported() {
-    let schemas = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(common::schemas_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, schemas.path().join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let schemas = shipped_schemas();
     std::fs::write(
         schemas.path().join("error-detail.schema.json"),
         r#"{"type": "no-such-type"}"#,
