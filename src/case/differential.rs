@@ -191,6 +191,22 @@ fn agrees_on_keys_about_the_full_readers_reach() {
     }
 }
 
+/// The reach counts characters, not bytes: a key of 600 two-byte letters (1,200 bytes) is
+/// read quickly, and one of 1,100 is left to the full reader.
+#[test]
+fn counts_a_keys_reach_in_characters() {
+    for (n, quickly) in [(600, true), (990, true), (1100, false)] {
+        let k = "é".repeat(n);
+        for text in [
+            format!("\"{k}\": 1\n"),
+            format!("a:\n  '{k}': 1\n"),
+            format!("a: {{\"{k}\": 1}}\n"),
+        ] {
+            assert_eq!(agree(&text), quickly, "a key of {n} characters: {text:.20}");
+        }
+    }
+}
+
 /// The full reader's budget stops at 250,000 nodes; the quick reader leaves far fewer to it.
 #[test]
 fn leaves_a_file_of_very_many_values_to_the_full_reader() {

@@ -434,12 +434,12 @@ impl<'a> Reader<'a> {
                 value
             }
             _ => {
-                let scalar = match text.find(" #") {
+                let scalar = match pair_at(text, b" #") {
                     Some(comment) => &text[..comment],
                     None => text,
                 }
                 .trim_end_matches(' ');
-                if scalar.contains(": ") || scalar.ends_with(':') {
+                if pair_at(scalar, b": ").is_some() || scalar.ends_with(':') {
                     return None;
                 }
                 plain(scalar)?
@@ -551,24 +551,32 @@ fn block_key(content: &str) -> Option<(Cow<'_, str>, &str)> {
         let (key, rest) = quoted(content)?;
         (key, rest.strip_prefix(':')?)
     } else {
-        let colon = content
-            .match_indices(':')
-            .map(|(at, _)| at)
-            .find(|&at| content[at + 1..].is_empty() || content[at + 1..].starts_with(' '))?;
+        let bytes = content.as_bytes();
+        let colon = memchr::memchr_iter(b':', bytes)
+            .find(|&at| bytes.get(at + 1).is_none_or(|&next| next == b' '))?;
         let key = &content[..colon];
-        if key.contains(" #") || key.ends_with(' ') {
+        if pair_at(key, b" #").is_some() || key.ends_with(' ') {
             return None;
         }
         (text_key(key)?, &content[colon + 1..])
     };
     let written = &content[..content.len() - rest.len()];
-    if !(rest.is_empty() || rest.starts_with(' '))
-        || written.chars().count() > MAX_KEY
-        || key == SPANNED_MARKER
-    {
+    if !(rest.is_empty() || rest.starts_with(' ')) || too_long(written) || key == SPANNED_MARKER {
         return None;
     }
     Some((key, rest.trim_start_matches(' ')))
+}
+
+/// Where the two ASCII bytes `pair` first stand side by side in `text`: `str::find` would
+/// build a substring searcher for each of the many short texts of a file.
+fn pair_at(text: &str, pair: &[u8; 2]) -> Option<usize> {
+    text.as_bytes().windows(2).position(|two| two == pair)
+}
+
+/// Whether a key, as written, takes more than [`MAX_KEY`] characters: never when its bytes
+/// do not, and then without counting.
+fn too_long(written: &str) -> bool {
+    written.len() > MAX_KEY && written.chars().count() > MAX_KEY
 }
 
 /// A plain key that is a string for every reader.
@@ -608,11 +616,13 @@ fn plain(scalar: &str) -> Option<Tree<'_>> {
         return (spaced || (word && !numeral(scalar))).then_some(Tree::Text(Cow::Borrowed(scalar)));
     }
     let word = first.is_ascii_alphabetic() || matches!(first, b'/' | b'_' | b'$');
-    let special = [
-        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
-    ]
-    .iter()
-    .any(|special| scalar.eq_ignore_ascii_case(special));
+    // None of these words is longer than 8 bytes.
+    let special = scalar.len() <= 8
+        && [
+            "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
+        ]
+        .iter()
+        .any(|special| scalar.eq_ignore_ascii_case(special));
     (word && !special).then_some(Tree::Text(Cow::Borrowed(scalar)))
 }
 
@@ -713,7 +723,7 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
                     return None;
                 };
                 let written = &rest[..rest.len() - after.len()];
-                if written.chars().count() > MAX_KEY {
+                if too_long(written) {
                     return None;
                 }
                 let after = after.strip_prefix(": ")?.trim_start_matches(' ');
@@ -760,15 +770,20 @@ fn flow_scalar(text: &str) -> Option<(Tree<'_>, &str)> {
         let (value, rest) = quoted(text)?;
         return Some((Tree::Text(value), rest));
     }
-    let end = text
-        .char_indices()
-        .find(|&(at, c)| {
-            matches!(c, ',' | ']' | '}')
-                || (c == ':' && text[at + 1..].starts_with([' ', ',', ']', '}']))
+    // Every stop is ASCII, so a byte's place is a character boundary.
+    let bytes = text.as_bytes();
+    let end = (0..bytes.len())
+        .find(|&at| {
+            matches!(bytes[at], b',' | b']' | b'}')
+                || (bytes[at] == b':'
+                    && matches!(bytes.get(at + 1), Some(b' ' | b',' | b']' | b'}')))
         })
-        .map_or(text.len(), |(at, _)| at);
+        .unwrap_or(text.len());
     let scalar = text[..end].trim_end_matches(' ');
-    if scalar.is_empty() || scalar.contains(['[', '{', '#']) || scalar.contains(": ") {
+    if scalar.is_empty()
+        || scalar.bytes().any(|b| matches!(b, b'[' | b'{' | b'#'))
+        || pair_at(scalar, b": ").is_some()
+    {
         return None;
     }
     Some((plain(scalar)?, &text[end..]))
