@@ -29,12 +29,21 @@ tokens:
   - {name: forbidden_token, value: bench-token-other, permitted: false}
 YAML
 
-# medians FILE: the median of each of FILE's three columns ("A_ms B_ms ratio" a line).
+# medians FILE: the median of each of FILE's three columns ("A_ms B_ms ratio" a line), then
+# the ratios that bound the median ratio with 95% confidence: the order statistics of ranks
+# (n - 1.96 sqrt n) / 2 and 1 + (n + 1.96 sqrt n) / 2, which hold whatever the distribution.
+# A target is met robustly when the whole interval is on its side of the line.
 medians() {
   local column
   for column in 1 2 3; do
     cut -d' ' -f"$column" "$1" | sort -g | awk '{v[NR] = $1} END {printf "%s ", v[int((NR + 1) / 2)]}'
   done
+  cut -d' ' -f3 "$1" | sort -g | awk '{v[NR] = $1} END {
+    low = int((NR - 1.96 * sqrt(NR)) / 2); high = int(1 + (NR + 1.96 * sqrt(NR)) / 2 + 0.999)
+    if (low < 1) low = 1
+    if (high > NR) high = NR
+    printf "%s %s", v[low], v[high]
+  }'
   echo
 }
 
@@ -80,16 +89,19 @@ measures=(paired:wall)
 perf stat -e task-clock true >/dev/null 2>&1 && measures+=(cpu_paired:"CPU time")
 for measure in "${measures[@]}"; do
   how=${measure%%:*} what=${measure#*:}
-  read -r run help ratio < <($how "$bin" "$bin --help")
+  read -r run help ratio low high < <($how "$bin" "$bin --help")
   row "$suite-case embedded run / \`--help\` ($what, paired; target < 3x)" \
-    "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms (medians)' "$run" "$help")"
-  read -r docs help ratio < <($how "$bin contract/" "$bin --help")
+    "$(printf '%.2fx (95%%: %.2fx to %.2fx)' "$ratio" "$low" "$high")" \
+    "$(printf '%.1f ms / %.1f ms (medians)' "$run" "$help")"
+  read -r docs help ratio low high < <($how "$bin contract/" "$bin --help")
   row "$contract document cases (\`contract/\`) / \`--help\` ($what, paired)" \
-    "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms' "$docs" "$help")"
+    "$(printf '%.2fx (95%%: %.2fx to %.2fx)' "$ratio" "$low" "$high")" \
+    "$(printf '%.1f ms / %.1f ms' "$docs" "$help")"
 done
-read -r failing passing ratio < <(paired "$bin --fixture $work/denied.yaml" "$bin")
+read -r failing passing ratio low high < <(paired "$bin --fixture $work/denied.yaml" "$bin")
 row "failing run (token denied) / passing run" \
-  "$(printf '%.2fx' "$ratio")" "$(printf '%.1f ms / %.1f ms' "$failing" "$passing")"
+  "$(printf '%.2fx (95%%: %.2fx to %.2fx)' "$ratio" "$low" "$high")" \
+  "$(printf '%.1f ms / %.1f ms' "$failing" "$passing")"
 
 echo "start-up: hyperfine..." >&2
 hyperfine -N --warmup 3 --runs 30 --export-csv "$work/hyperfine.csv" \
