@@ -57,7 +57,7 @@ pub fn parse(text: &str) -> Option<Tree<'_>> {
     let lines = text
         .split('\n')
         .map(|line| {
-            let content = line.trim_start_matches(' ');
+            let content = unindented(line);
             (line.len() - content.len(), content)
         })
         .collect();
@@ -298,9 +298,22 @@ fn nodes(tree: &Tree<'_>) -> usize {
     }
 }
 
+/// `text` without its leading spaces. A loop over bytes: `trim_start_matches` goes through
+/// the pattern machinery a character at a time, for each of a file's many short texts.
+fn unindented(text: &str) -> &str {
+    let spaces = text.bytes().take_while(|&b| b == b' ').count();
+    &text[spaces..]
+}
+
+/// `text` without its trailing spaces, as [`unindented`] does at its start.
+fn unspaced_end(text: &str) -> &str {
+    let spaces = text.bytes().rev().take_while(|&b| b == b' ').count();
+    &text[..text.len() - spaces]
+}
+
 /// Whether a line's content starts a block list item.
 fn item(content: &str) -> bool {
-    content == "-" || content.starts_with("- ")
+    matches!(content.as_bytes(), [b'-'] | [b'-', b' ', ..])
 }
 
 /// Blank or a comment: no content.
@@ -377,7 +390,7 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let after = &content[1..];
-            let rest = after.trim_start_matches(' ');
+            let rest = unindented(after);
             let value = if empty(rest) {
                 self.at += 1;
                 self.nested(indent, false)?
@@ -434,11 +447,10 @@ impl<'a> Reader<'a> {
                 value
             }
             _ => {
-                let scalar = match pair_at(text, b" #") {
+                let scalar = unspaced_end(match pair_at(text, b" #") {
                     Some(comment) => &text[..comment],
                     None => text,
-                }
-                .trim_end_matches(' ');
+                });
                 if pair_at(scalar, b": ").is_some() || scalar.ends_with(':') {
                     return None;
                 }
@@ -541,7 +553,7 @@ fn insert<'a>(
 
 /// Nothing after a value but spaces and a comment.
 fn end_of_line(rest: &str) -> Option<()> {
-    let trimmed = rest.trim_start_matches(' ');
+    let trimmed = unindented(rest);
     (trimmed.is_empty() || (trimmed.len() < rest.len() && trimmed.starts_with('#'))).then_some(())
 }
 
@@ -564,7 +576,7 @@ fn block_key(content: &str) -> Option<(Cow<'_, str>, &str)> {
     if !(rest.is_empty() || rest.starts_with(' ')) || too_long(written) || key == SPANNED_MARKER {
         return None;
     }
-    Some((key, rest.trim_start_matches(' ')))
+    Some((key, unindented(rest)))
 }
 
 /// Where the two ASCII bytes `pair` first stand side by side in `text`: `str::find` would
@@ -710,7 +722,7 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
         return None;
     }
     let close = if text.starts_with('[') { ']' } else { '}' };
-    let mut rest = text[1..].trim_start_matches(' ');
+    let mut rest = unindented(&text[1..]);
     let mut items = Vec::new();
     let mut entries = Vec::new();
     if let Some(after) = rest.strip_prefix(close) {
@@ -726,7 +738,7 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
                 if too_long(written) {
                     return None;
                 }
-                let after = after.strip_prefix(": ")?.trim_start_matches(' ');
+                let after = unindented(after.strip_prefix(": ")?);
                 let (value, after) = flow_value(after, depth)?;
                 if key == SPANNED_MARKER {
                     return None;
@@ -738,12 +750,12 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
                 items.push(value);
                 rest = after;
             }
-            rest = rest.trim_start_matches(' ');
+            rest = unindented(rest);
             if let Some(after) = rest.strip_prefix(close) {
                 rest = after;
                 break;
             }
-            rest = rest.strip_prefix(',')?.trim_start_matches(' ');
+            rest = unindented(rest.strip_prefix(',')?);
         }
     }
     let value = if close == ']' {
@@ -779,7 +791,7 @@ fn flow_scalar(text: &str) -> Option<(Tree<'_>, &str)> {
                     && matches!(bytes.get(at + 1), Some(b' ' | b',' | b']' | b'}')))
         })
         .unwrap_or(text.len());
-    let scalar = text[..end].trim_end_matches(' ');
+    let scalar = unspaced_end(&text[..end]);
     if scalar.is_empty()
         || scalar.bytes().any(|b| matches!(b, b'[' | b'{' | b'#'))
         || pair_at(scalar, b": ").is_some()
