@@ -782,20 +782,23 @@ fn flow_scalar(text: &str) -> Option<(Tree<'_>, &str)> {
         let (value, rest) = quoted(text)?;
         return Some((Tree::Text(value), rest));
     }
-    // Every stop is ASCII, so a byte's place is a character boundary.
+    // One pass to the scalar's end: every stop is ASCII, so a byte's place is a character
+    // boundary. A `: ` is a stop, so the scalar holds none.
     let bytes = text.as_bytes();
-    let end = (0..bytes.len())
-        .find(|&at| {
-            matches!(bytes[at], b',' | b']' | b'}')
-                || (bytes[at] == b':'
-                    && matches!(bytes.get(at + 1), Some(b' ' | b',' | b']' | b'}')))
-        })
-        .unwrap_or(text.len());
+    let mut end = bytes.len();
+    for (at, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b',' | b']' | b'}' => {}
+            b':' if matches!(bytes.get(at + 1), Some(b' ' | b',' | b']' | b'}')) => {}
+            // A flow indicator or a comment inside: the full reader's.
+            b'[' | b'{' | b'#' => return None,
+            _ => continue,
+        }
+        end = at;
+        break;
+    }
     let scalar = unspaced_end(&text[..end]);
-    if scalar.is_empty()
-        || scalar.bytes().any(|b| matches!(b, b'[' | b'{' | b'#'))
-        || pair_at(scalar, b": ").is_some()
-    {
+    if scalar.is_empty() {
         return None;
     }
     Some((plain(scalar)?, &text[end..]))
