@@ -54,9 +54,14 @@ pub fn parse(text: &str) -> Option<Tree<'_>> {
     if !plain_characters(text) {
         return None;
     }
-    let lines = text
-        .split('\n')
-        .map(|line| {
+    // The lines as `split('\n')` gives them, found with memchr's iterator: the char
+    // searcher sets up a search for each line.
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    let mut start = 0;
+    let lines = ends
+        .map(|end| {
+            let line = &text[start..end];
+            start = end + 1;
             let content = unindented(line);
             (line.len() - content.len(), content)
         })
