@@ -382,17 +382,39 @@ pub fn checked_report(path: &Path) -> Json {
 #[track_caller]
 pub fn checked_against(path: &Path, schema: &str) -> Json {
     let report: Json = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let schema: Json =
-        serde_json::from_slice(&std::fs::read(root().join("schemas/report").join(schema)).unwrap())
-            .unwrap();
-    let validator = jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors = schema_errors(&report, schema);
     assert!(errors.is_empty(), "{errors:#?}");
     report
+}
+
+/// Why `report` is not valid against `schemas/report/{schema}`, an error a line. The report
+/// schemas are read together, each under its file name, as a reader with the folder would
+/// resolve them: one `$ref`s another (the proxy report's reasons are the run report's).
+pub fn schema_errors(report: &Json, schema: &str) -> Vec<String> {
+    const BASE: &str = "file:///sms-conformance/schemas/report/";
+    let documents: Vec<(String, Json)> = std::fs::read_dir(root().join("schemas/report"))
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            (format!("{BASE}{name}"), json)
+        })
+        .collect();
+    let registry = jsonschema::Registry::new()
+        .extend(documents.iter().map(|(uri, json)| (uri.as_str(), json)))
+        .and_then(|builder| builder.prepare())
+        .unwrap();
+    let uri = format!("{BASE}{schema}");
+    let (_, root) = documents.iter().find(|(known, _)| *known == uri).unwrap();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .with_registry(&registry)
+        .with_base_uri(uri.clone())
+        .build(root)
+        .unwrap();
+    validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }
