@@ -8,6 +8,11 @@ use serde_json::{Value as Json, json};
 
 use crate::http::{HttpClient, PreparedRequest, TransportError};
 
+/// The path of IAM's "obtain a user token" call.
+pub const TOKENS_PATH: &str = "/v3/auth/tokens";
+/// The header a token comes back in.
+pub const SUBJECT_TOKEN_HEADER: &str = "X-Subject-Token";
+
 /// An IAM user's credentials and the scope of the token asked for.
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -27,7 +32,7 @@ impl Credentials {
     /// The URL the request goes to.
     pub fn url(&self) -> String {
         format!(
-            "{}/v3/auth/tokens?nocatalog=true",
+            "{}{TOKENS_PATH}?nocatalog=true",
             self.endpoint.trim_end_matches('/')
         )
     }
@@ -108,7 +113,7 @@ pub async fn token(client: &HttpClient, credentials: &Credentials) -> Result<Str
         .map_err(IamError::Transport)?;
     if answer.status == 201 {
         return answer
-            .header("x-subject-token")
+            .header(SUBJECT_TOKEN_HEADER)
             .filter(|token| !token.is_empty())
             .map(str::to_owned)
             .ok_or(IamError::NoToken(answer.status));

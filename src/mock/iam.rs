@@ -7,11 +7,7 @@
 use serde_json::{Value as Json, json};
 
 use super::{Fixture, MockAnswer};
-
-/// The path of IAM's "obtain a user token" call.
-pub const TOKENS_PATH: &str = "/v3/auth/tokens";
-/// The header a token comes back in.
-pub const SUBJECT_TOKEN_HEADER: &str = "X-Subject-Token";
+use crate::iam::SUBJECT_TOKEN_HEADER;
 
 /// When every mock token was issued, and when it expires: fixed, since the mock reads no
 /// clock (a token lives 24 hours).

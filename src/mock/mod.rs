@@ -114,7 +114,7 @@ pub fn answer(
     request_id: &str,
 ) -> MockAnswer {
     let path = target.split_once('?').map_or(target, |(path, _)| path);
-    if method == http::Method::POST && path == iam::TOKENS_PATH {
+    if method == http::Method::POST && path == crate::iam::TOKENS_PATH {
         return iam::answer(fixture, body, request_id);
     }
     let assumed = &fixture.assumptions;

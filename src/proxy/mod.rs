@@ -38,7 +38,8 @@ use hyper::{Request, Response};
 use crate::contract::Contract;
 use crate::host::{self, Handler, Limits, Stopped};
 use crate::http::{Answer, Capped, HttpClient, Over, TransportError};
-use crate::mock::{MockAnswer, REQUEST_ID_HEADER, iam, new_request_id, server};
+use crate::iam::{SUBJECT_TOKEN_HEADER, TOKENS_PATH};
+use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id, server};
 use crate::redact::Redactor;
 use crate::runner::{Problem, TOKEN_HEADER, check_contract};
 
@@ -266,7 +267,7 @@ impl Proxy {
             .to_owned();
         let sent = Sent {
             // IAM's token call is forwarded, never checked: it is IAM's, not this contract's.
-            checked: !(parts.method == Method::POST && parts.uri.path() == iam::TOKENS_PATH),
+            checked: !(parts.method == Method::POST && parts.uri.path() == TOKENS_PATH),
             method: parts.method,
             target,
         };
@@ -294,7 +295,7 @@ impl Proxy {
 
     /// Learns the secrets an answer's head carries (IAM's issued tokens).
     fn learn_head(&self, headers: &HeaderMap) {
-        for token in headers.get_all(iam::SUBJECT_TOKEN_HEADER) {
+        for token in headers.get_all(SUBJECT_TOKEN_HEADER) {
             self.redactor
                 .learn(&String::from_utf8_lossy(token.as_bytes()));
         }
