@@ -121,13 +121,13 @@ impl Fill {
         match (self.text, self.items, &self.json, &self.of) {
             (Some(len), None, None, None) if len <= MAX_GENERATED_LEN => quoted(len),
             (None, Some(count), None, of) if count <= MAX_GENERATED_LEN => {
-                let item = of.as_ref().map_or(quoted(1), |of| of.to_string().len());
+                let item = of.as_ref().map_or(quoted(1), |of| compact(of).len());
                 // Each item and its comma, and the brackets.
                 count
                     .saturating_mul(item.saturating_add(1))
                     .saturating_add(1)
             }
-            (None, None, Some(json), None) => json.to_string().len(),
+            (None, None, Some(json), None) => compact(json).len(),
             _ => 0,
         }
     }

@@ -62,7 +62,7 @@ pub fn parse(text: &str) -> Option<Tree<'_>> {
         .map(|end| {
             let line = &text[start..end];
             start = end + 1;
-            let content = unindented(line);
+            let content = unspaced_start(line);
             (line.len() - content.len(), content)
         })
         .collect();
@@ -305,12 +305,12 @@ fn nodes(tree: &Tree<'_>) -> usize {
 
 /// `text` without its leading spaces. A loop over bytes: `trim_start_matches` goes through
 /// the pattern machinery a character at a time, for each of a file's many short texts.
-fn unindented(text: &str) -> &str {
+fn unspaced_start(text: &str) -> &str {
     let spaces = text.bytes().take_while(|&b| b == b' ').count();
     &text[spaces..]
 }
 
-/// `text` without its trailing spaces, as [`unindented`] does at its start.
+/// `text` without its trailing spaces, as [`unspaced_start`] does at its start.
 fn unspaced_end(text: &str) -> &str {
     let spaces = text.bytes().rev().take_while(|&b| b == b' ').count();
     &text[..text.len() - spaces]
@@ -395,7 +395,7 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let after = &content[1..];
-            let rest = unindented(after);
+            let rest = unspaced_start(after);
             let value = if empty(rest) {
                 self.at += 1;
                 self.nested(indent, false)?
@@ -558,7 +558,7 @@ fn insert<'a>(
 
 /// Nothing after a value but spaces and a comment.
 fn end_of_line(rest: &str) -> Option<()> {
-    let trimmed = unindented(rest);
+    let trimmed = unspaced_start(rest);
     (trimmed.is_empty() || (trimmed.len() < rest.len() && trimmed.starts_with('#'))).then_some(())
 }
 
@@ -581,7 +581,7 @@ fn block_key(content: &str) -> Option<(Cow<'_, str>, &str)> {
     if !(rest.is_empty() || rest.starts_with(' ')) || too_long(written) || key == SPANNED_MARKER {
         return None;
     }
-    Some((key, unindented(rest)))
+    Some((key, unspaced_start(rest)))
 }
 
 /// Where the two ASCII bytes `pair` first stand side by side in `text`: `str::find` would
@@ -590,8 +590,8 @@ fn pair_at(text: &str, pair: &[u8; 2]) -> Option<usize> {
     text.as_bytes().windows(2).position(|two| two == pair)
 }
 
-/// Whether a key, as written, takes more than [`MAX_KEY`] characters: never when its bytes
-/// do not, and then without counting.
+/// Whether a key, as written, takes more than [`MAX_KEY`] characters. A text has no more
+/// characters than bytes, so they are counted only when there are more bytes than that.
 fn too_long(written: &str) -> bool {
     written.len() > MAX_KEY && written.chars().count() > MAX_KEY
 }
@@ -633,15 +633,30 @@ fn plain(scalar: &str) -> Option<Tree<'_>> {
         return (spaced || (word && !numeral(scalar))).then_some(Tree::Text(Cow::Borrowed(scalar)));
     }
     let word = first.is_ascii_alphabetic() || matches!(first, b'/' | b'_' | b'$');
-    // None of these words is longer than 8 bytes.
-    let special = scalar.len() <= 8
-        && [
-            "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
-        ]
-        .iter()
-        .any(|special| scalar.eq_ignore_ascii_case(special));
+    let special = scalar.len() <= LONGEST_SPECIAL
+        && SPECIAL_WORDS
+            .iter()
+            .any(|special| scalar.eq_ignore_ascii_case(special));
     (word && !special).then_some(Tree::Text(Cow::Borrowed(scalar)))
 }
+
+/// The words that YAML 1.1 or a reading of floats takes as something other than text, in
+/// any case.
+const SPECIAL_WORDS: [&str; 12] = [
+    "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity",
+];
+
+/// The longest of [`SPECIAL_WORDS`]: a longer scalar is none of them, without comparing.
+const LONGEST_SPECIAL: usize = {
+    let (mut at, mut longest) = (0, 0);
+    while at < SPECIAL_WORDS.len() {
+        if SPECIAL_WORDS[at].len() > longest {
+            longest = SPECIAL_WORDS[at].len();
+        }
+        at += 1;
+    }
+    longest
+};
 
 /// Whether some reading of numbers could take `scalar`, which starts with a digit: a radix
 /// prefix (`0x`, `0o`, `0b`, either case), or nothing but digits, `_`, `.`, `e` and signs
@@ -727,7 +742,7 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
         return None;
     }
     let close = if text.starts_with('[') { ']' } else { '}' };
-    let mut rest = unindented(&text[1..]);
+    let mut rest = unspaced_start(&text[1..]);
     let mut items = Vec::new();
     let mut entries = Vec::new();
     if let Some(after) = rest.strip_prefix(close) {
@@ -743,7 +758,7 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
                 if too_long(written) {
                     return None;
                 }
-                let after = unindented(after.strip_prefix(": ")?);
+                let after = unspaced_start(after.strip_prefix(": ")?);
                 let (value, after) = flow_value(after, depth)?;
                 if key == SPANNED_MARKER {
                     return None;
@@ -755,12 +770,12 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
                 items.push(value);
                 rest = after;
             }
-            rest = unindented(rest);
+            rest = unspaced_start(rest);
             if let Some(after) = rest.strip_prefix(close) {
                 rest = after;
                 break;
             }
-            rest = unindented(rest.strip_prefix(',')?);
+            rest = unspaced_start(rest.strip_prefix(',')?);
         }
     }
     let value = if close == ']' {
@@ -781,7 +796,7 @@ fn flow_value(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
 }
 
 /// A quoted or plain scalar in a flow collection, and what follows it. A plain one ends at
-/// `,`, `]`, `}` or `: `, and may not hold a flow indicator or a comment.
+/// `,`, `]`, `}`, or a `:` before a space or one of those, and may not hold `[`, `{` or `#`.
 fn flow_scalar(text: &str) -> Option<(Tree<'_>, &str)> {
     if text.starts_with(['"', '\'']) {
         let (value, rest) = quoted(text)?;
@@ -795,7 +810,7 @@ fn flow_scalar(text: &str) -> Option<(Tree<'_>, &str)> {
         match byte {
             b',' | b']' | b'}' => {}
             b':' if matches!(bytes.get(at + 1), Some(b' ' | b',' | b']' | b'}')) => {}
-            // A flow indicator or a comment inside: the full reader's.
+            // A flow indicator or a `#` inside: the full reader's.
             b'[' | b'{' | b'#' => return None,
             _ => continue,
         }
