@@ -13,6 +13,9 @@ use crate::runner::{CaseResult, Outcome};
 /// The progress of a run, drawn or hidden.
 pub(super) struct Progress {
     bar: ProgressBar,
+    /// Whether the bar is drawn: a hidden one is not counted on (each count takes the bar's
+    /// lock and reads the clock).
+    drawn: bool,
     failed: usize,
 }
 
@@ -34,15 +37,23 @@ impl Progress {
                 .progress_chars("=> "),
         );
         bar.set_message("0 failed");
+        let drawn = !bar.is_hidden();
         // The tick is a thread of its own, joined at the end: only for a bar that is drawn.
-        if !bar.is_hidden() {
+        if drawn {
             bar.enable_steady_tick(Duration::from_millis(250));
         }
-        Progress { bar, failed: 0 }
+        Progress {
+            bar,
+            drawn,
+            failed: 0,
+        }
     }
 
     /// Counts a finished case.
     pub fn done(&mut self, result: &CaseResult) {
+        if !self.drawn {
+            return;
+        }
         if matches!(result.outcome, Outcome::Failed(_)) {
             self.failed += 1;
             self.bar.set_message(format!("{} failed", self.failed));
