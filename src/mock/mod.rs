@@ -79,7 +79,8 @@ impl MockAnswer {
                 ("Content-Type", CONTENT_TYPE.to_owned()),
                 (REQUEST_ID_HEADER, request_id.to_owned()),
             ],
-            body: body.to_string().into_bytes(),
+            // serde_json's own writer: `Display` goes through the formatter a token at a time.
+            body: serde_json::to_vec(body).expect("a JSON value with text keys is written"),
         }
     }
 
