@@ -56,10 +56,10 @@ pub fn parse(text: &str) -> Option<Tree<'_>> {
     }
     // The lines as `split('\n')` gives them, found with memchr's iterator: the char
     // searcher sets up a search for each line. Counted first, so that the list is made once.
-    let breaks = memchr::memchr_iter(b'\n', text.as_bytes());
-    let mut lines = Vec::with_capacity(breaks.count() + 1);
+    let bytes = text.as_bytes();
+    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
     let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]) {
+    for end in memchr::memchr_iter(b'\n', bytes).chain([text.len()]) {
         let line = &text[start..end];
         start = end + 1;
         let content = unspaced_start(line);
@@ -814,15 +814,17 @@ fn flow_scalar(text: &str) -> Option<(Tree<'_>, &str)> {
     let bytes = text.as_bytes();
     let mut end = bytes.len();
     for (at, &byte) in bytes.iter().enumerate() {
-        match byte {
-            b',' | b']' | b'}' => {}
-            b':' if matches!(bytes.get(at + 1), Some(b' ' | b',' | b']' | b'}')) => {}
+        let stop = match byte {
+            b',' | b']' | b'}' => true,
+            b':' => matches!(bytes.get(at + 1), Some(b' ' | b',' | b']' | b'}')),
             // A flow indicator or a `#` inside: the full reader's.
             b'[' | b'{' | b'#' => return None,
-            _ => continue,
+            _ => false,
+        };
+        if stop {
+            end = at;
+            break;
         }
-        end = at;
-        break;
     }
     let scalar = unspaced_end(&text[..end]);
     if scalar.is_empty() {
