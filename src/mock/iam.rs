@@ -56,7 +56,7 @@ pub fn answer(fixture: &Fixture, body: &[u8], request_id: &str) -> MockAnswer {
     let mut answer = MockAnswer::json(201, request_id, &body);
     answer
         .headers
-        .push((SUBJECT_TOKEN_HEADER, token.value.clone()));
+        .push((SUBJECT_TOKEN_HEADER, token.value.clone().into()));
     answer
 }
 
@@ -131,7 +131,7 @@ mod tests {
             .headers
             .iter()
             .find(|(name, _)| *name == SUBJECT_TOKEN_HEADER)
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| value.as_ref())
     }
 
     #[test]

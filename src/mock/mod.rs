@@ -15,6 +15,8 @@ mod fixture;
 pub mod iam;
 pub mod server;
 
+use std::borrow::Cow;
+
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
@@ -32,6 +34,8 @@ pub const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 pub const REQUEST_ID_HEADER: &str = "X-Request-Id";
 
 const PATH_PREFIX: &str = "/v3/tasks/";
+/// The header a caller's IAM token comes in.
+const AUTH_TOKEN: http::HeaderName = http::HeaderName::from_static("x-auth-token");
 const PATH_SUFFIX: &str = "/passphrase";
 
 /// The documented limits the mock enforces and its fixtures must keep (the page; the
@@ -52,8 +56,9 @@ pub mod limits {
 pub struct MockAnswer {
     /// The status code.
     pub status: u16,
-    /// The headers: `Content-Type` and `X-Request-Id` (and IAM's `X-Subject-Token`).
-    pub headers: Vec<(&'static str, String)>,
+    /// The headers: `Content-Type` and `X-Request-Id` (and IAM's `X-Subject-Token`). A value
+    /// known when this crate is built is not copied.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The JSON body.
     pub body: Vec<u8>,
 }
@@ -73,14 +78,20 @@ impl MockAnswer {
     }
 
     fn json(status: u16, request_id: &str, body: &impl serde::Serialize) -> MockAnswer {
+        // serde_json's own writer: `Display` goes through the formatter a token at a time.
+        let body = serde_json::to_vec(body).expect("a body with text keys is written");
+        MockAnswer::written(status, request_id, body)
+    }
+
+    /// An answer whose JSON `body` is written already.
+    fn written(status: u16, request_id: &str, body: Vec<u8>) -> MockAnswer {
         MockAnswer {
             status,
             headers: vec![
-                ("Content-Type", CONTENT_TYPE.to_owned()),
-                (REQUEST_ID_HEADER, request_id.to_owned()),
+                ("Content-Type", Cow::Borrowed(CONTENT_TYPE)),
+                (REQUEST_ID_HEADER, Cow::Owned(request_id.to_owned())),
             ],
-            // serde_json's own writer: `Display` goes through the formatter a token at a time.
-            body: serde_json::to_vec(body).expect("a body with text keys is written"),
+            body,
         }
     }
 
@@ -106,11 +117,36 @@ impl MockAnswer {
 // The bodies of the answers made most, written without building a `json!` map first. Their
 // fields are in the order such a map gives them (by name), so the bytes are the same.
 
-/// The 200's body.
-#[derive(serde::Serialize)]
-struct Passphrase<'a> {
-    passphrase: &'a str,
-    task_id: &'a str,
+/// The 200's body, `{"passphrase":…,"task_id":…}`: the answer made most, so written here
+/// rather than through serde_json's serializer, which escapes a byte at a time.
+fn passphrase_body(task: &Task) -> Vec<u8> {
+    const OPEN: &[u8] = b"{\"passphrase\":";
+    const BETWEEN: &[u8] = b",\"task_id\":";
+    // Four quotes and the closing brace.
+    let plain = OPEN.len() + BETWEEN.len() + 5 + task.passphrase.len() + task.id.len();
+    let mut body = Vec::with_capacity(plain);
+    body.extend_from_slice(OPEN);
+    json_string(&mut body, &task.passphrase);
+    body.extend_from_slice(BETWEEN);
+    json_string(&mut body, &task.id);
+    body.push(b'}');
+    body
+}
+
+/// Writes `text` as a JSON string: between quotes as it stands when no byte of it needs an
+/// escape (a control character, `"` or `\\`), else as serde_json escapes it.
+fn json_string(out: &mut Vec<u8>, text: &str) {
+    // A fold, not `any`: no early exit, so it runs many bytes at a time.
+    let plain = text.bytes().fold(true, |plain, b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    });
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(out, text).expect("a string is written");
+    }
 }
 
 /// The API gateway's error.
@@ -128,9 +164,31 @@ struct SmsError<'a> {
     error_msg: &'a str,
 }
 
-/// A fresh request id: 32 lower-case hex digits, as the real gateway's.
-pub fn new_request_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+/// A request id: 32 lower-case hex digits, as the real gateway's. Held in place, so that an
+/// answer's id costs no allocation of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestId([u8; uuid::fmt::Simple::LENGTH]);
+
+impl std::ops::Deref for RequestId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits are text")
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+/// A fresh request id.
+pub fn new_request_id() -> RequestId {
+    let mut digits = [0; uuid::fmt::Simple::LENGTH];
+    // Encoded in place: `to_string` would go through the formatter a digit at a time.
+    uuid::Uuid::new_v4().simple().encode_lower(&mut digits);
+    RequestId(digits)
 }
 
 /// The answer to one request. `target` is the raw (percent-encoded) path, with its query if
@@ -143,13 +201,16 @@ pub fn answer(
     body: &[u8],
     request_id: &str,
 ) -> MockAnswer {
-    let path = target.split_once('?').map_or(target, |(path, _)| path);
+    let (path, query) = match memchr::memchr(b'?', target.as_bytes()) {
+        Some(at) => (&target[..at], &target[at + 1..]),
+        None => (target, ""),
+    };
     if method == http::Method::POST && path == crate::iam::TOKENS_PATH {
         return iam::answer(fixture, body, request_id);
     }
     let assumed = &fixture.assumptions;
     let head = method == http::Method::HEAD && assumed.head == Head::AsGet;
-    let mut answer = match gateway(fixture, method, target, headers) {
+    let mut answer = match gateway(fixture, method, path, query, headers) {
         Err(refusal) => refusal.answer(request_id),
         Ok((token, task_id)) => service(fixture, token, &task_id, request_id),
     };
@@ -197,14 +258,14 @@ impl Refusal {
 
 /// The gateway: the route (only GET on the published path exists), the query, then the
 /// token. Gives the caller's token and the decoded task id.
-fn gateway<'f>(
+fn gateway<'f, 'p>(
     fixture: &'f Fixture,
     method: &http::Method,
-    target: &str,
+    path: &'p str,
+    query: &str,
     headers: &http::HeaderMap,
-) -> Result<(&'f Token, String), Refusal> {
+) -> Result<(&'f Token, Cow<'p, str>), Refusal> {
     let assumed = &fixture.assumptions;
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let get = method == http::Method::GET
         || (method == http::Method::HEAD && assumed.head == Head::AsGet);
     let task_id = route(path, assumed)
@@ -213,15 +274,16 @@ fn gateway<'f>(
     if !query.is_empty() && assumed.query_string == QueryString::Refused {
         return Err(Refusal::Malformed("Request query string is invalid"));
     }
-    let tokens: Vec<&[u8]> = headers
-        .get_all("x-auth-token")
+    // Walked, not looked up: a request has few headers, and comparing a name with each costs
+    // less than hashing it.
+    let mut tokens = headers
         .iter()
-        .map(|v| v.as_bytes())
-        .collect();
-    let token = match tokens.as_slice() {
-        [] => return Err(Refusal::NoToken),
-        [token] => *token,
-        [first, ..] if assumed.two_tokens == TwoTokens::First => *first,
+        .filter(|(name, _)| **name == AUTH_TOKEN)
+        .map(|(_, value)| value.as_bytes());
+    let token = match (tokens.next(), tokens.next()) {
+        (None, _) => return Err(Refusal::NoToken),
+        (Some(token), None) => token,
+        (Some(first), Some(_)) if assumed.two_tokens == TwoTokens::First => first,
         _ => return Err(Refusal::Malformed("Request header X-Auth-Token is invalid")),
     };
     if token.is_empty() {
@@ -241,40 +303,33 @@ fn gateway<'f>(
 fn service(fixture: &Fixture, token: &Token, task_id: &str, request_id: &str) -> MockAnswer {
     let assumed = &fixture.assumptions;
     let length = || {
-        let chars = task_id.chars().count();
-        if chars == 0 {
+        if task_id.is_empty() {
             return Some(invalid_task_id(request_id));
         }
-        (chars > *limits::TASK_ID_CHARS.end()).then(|| match assumed.long_task_id {
+        // No more characters than bytes: only a long id is counted.
+        let max = *limits::TASK_ID_CHARS.end();
+        let long = task_id.len() > max && task_id.chars().count() > max;
+        long.then(|| match assumed.long_task_id {
             LongTaskId::Invalid => invalid_task_id(request_id),
             LongTaskId::NotFound => no_task(request_id),
         })
     };
     let permission = || (!token.permitted).then(|| forbidden(request_id));
+    let task = fixture.task(task_id);
     let existence = || {
-        fixture
-            .task(task_id)
-            .is_none()
-            .then(|| match assumed.unknown_task {
-                UnknownTask::NotFound => no_task(request_id),
-                UnknownTask::Forbidden => forbidden(request_id),
-            })
+        task.is_none().then(|| match assumed.unknown_task {
+            UnknownTask::NotFound => no_task(request_id),
+            UnknownTask::Forbidden => forbidden(request_id),
+        })
     };
     let refusal = match assumed.check_order {
         CheckOrder::LengthPermissionTask => length().or_else(permission).or_else(existence),
         CheckOrder::PermissionLengthTask => permission().or_else(length).or_else(existence),
         CheckOrder::LengthTaskPermission => length().or_else(existence).or_else(permission),
     };
-    match (refusal, fixture.task(task_id)) {
+    match (refusal, task) {
         (Some(refusal), _) => refusal,
-        (None, Some(task)) => MockAnswer::json(
-            200,
-            request_id,
-            &Passphrase {
-                passphrase: &task.passphrase,
-                task_id: &task.id,
-            },
-        ),
+        (None, Some(task)) => MockAnswer::written(200, request_id, passphrase_body(task)),
         (None, None) => no_task(request_id),
     }
 }
@@ -294,7 +349,7 @@ fn no_task(request_id: &str) -> MockAnswer {
 
 /// The decoded task id, if `path` is `/v3/tasks/{task_id}/passphrase` with one segment in
 /// the middle, as the assumed path rules read it.
-fn route(path: &str, assumed: &Assumptions) -> Option<String> {
+fn route<'p>(path: &'p str, assumed: &Assumptions) -> Option<Cow<'p, str>> {
     let path = match assumed.trailing_slash {
         TrailingSlash::Same => path.strip_suffix('/').unwrap_or(path),
         TrailingSlash::NotFound => path,
@@ -318,9 +373,11 @@ fn route(path: &str, assumed: &Assumptions) -> Option<String> {
     }
     // Most ids hold no escape: they are taken as they stand, without a decoding pass.
     if memchr::memchr(b'%', segment.as_bytes()).is_none() {
-        return Some(segment.to_owned());
+        return Some(Cow::Borrowed(segment));
     }
-    Some(percent_decode_str(segment).decode_utf8_lossy().into_owned())
+    Some(Cow::Owned(
+        percent_decode_str(segment).decode_utf8_lossy().into_owned(),
+    ))
 }
 
 /// The page's 403: an IAM policy denial, every documented field present.
@@ -340,17 +397,48 @@ fn forbidden(request_id: &str) -> MockAnswer {
 mod tests {
     use super::*;
 
+    /// Texts that need each of JSON's escapes, and texts that need none.
+    const TEXTS: [&str; 12] = [
+        "",
+        "x",
+        "d7fa81b9-c174-4c0a-a475-51a54c8af8a4",
+        "Passw0rd!~ /<>&'{}[]:,é中",
+        "a\"b",
+        "back\\slash",
+        "line\nbreak\ttab\rreturn",
+        "\u{1}\u{8}\u{c}\u{1f}",
+        "\u{7f} is not escaped",
+        "ends with a quote\"",
+        "\\",
+        "a long one with an escape at the very end, past the first sixteen bytes\u{0}",
+    ];
+
+    /// The 200's body is the bytes a `json!` map of its fields writes, whether or not its
+    /// texts need escapes.
+    #[test]
+    fn the_passphrase_body_is_what_a_json_map_writes() {
+        for passphrase in TEXTS {
+            for id in TEXTS {
+                let task = Task {
+                    id: id.to_owned(),
+                    passphrase: passphrase.to_owned(),
+                };
+                let map = json!({"task_id": id, "passphrase": passphrase});
+                assert_eq!(
+                    String::from_utf8(passphrase_body(&task)).unwrap(),
+                    serde_json::to_string(&map).unwrap(),
+                    "passphrase {passphrase:?}, id {id:?}"
+                );
+            }
+        }
+    }
+
     /// The typed bodies write the bytes a `json!` map of the same fields writes, escapes
     /// included: the answers are what they were.
     #[test]
     fn the_typed_bodies_write_what_a_json_map_writes() {
         let (text, other) = ("a\"b\\c/é\u{1}", "x");
         let typed = [
-            serde_json::to_vec(&Passphrase {
-                passphrase: text,
-                task_id: other,
-            })
-            .unwrap(),
             serde_json::to_vec(&GatewayError {
                 error_code: text,
                 error_msg: other,
@@ -364,7 +452,6 @@ mod tests {
             .unwrap(),
         ];
         let maps = [
-            json!({"task_id": other, "passphrase": text}),
             json!({"request_id": text, "error_msg": other, "error_code": text}),
             json!({"error_msg": text, "error_code": other}),
         ];

@@ -439,7 +439,7 @@ impl Proxy {
 fn gateway_502(code: &str, message: &str) -> (Response<ProxyBody>, String) {
     let id = new_request_id();
     let response = server::response(MockAnswer::gateway_error(502, code, message, &id));
-    (response.map(body::full), id)
+    (response.map(body::full), id.to_string())
 }
 
 /// The headers of `headers` that are end-to-end: without the hop-by-hop ones (RFC 9110

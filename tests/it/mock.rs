@@ -43,13 +43,9 @@ fn the_mock_answers_as_the_service_and_gateway_would(
     assert!(
         answer
             .headers
-            .contains(&("Content-Type", CONTENT_TYPE.to_owned()))
+            .contains(&("Content-Type", CONTENT_TYPE.into()))
     );
-    assert!(
-        answer
-            .headers
-            .contains(&("X-Request-Id", "0123".to_owned()))
-    );
+    assert!(answer.headers.contains(&("X-Request-Id", "0123".into())));
     let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
     assert_eq!(body["error_code"].as_str(), error_code, "{body}");
     if status == 200 {

@@ -83,7 +83,7 @@ proptest! {
         let answer = mock::answer(&fixture, &method, &path, &map, b"", "rid-0123");
         let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
         prop_assert!(body.is_object(), "{body}");
-        prop_assert!(answer.headers.contains(&("X-Request-Id", "rid-0123".to_owned())));
+        prop_assert!(answer.headers.contains(&("X-Request-Id", "rid-0123".into())));
     }
 }
 

@@ -304,8 +304,8 @@ fn leaky(request: &Request, answer: MockAnswer) -> MockAnswer {
     if status != 200 {
         answer.status = 418;
     }
-    answer.headers.push(("X-Echo-Token", token));
-    answer.headers.push(("X-Echo-Base64", base64));
+    answer.headers.push(("X-Echo-Token", token.into()));
+    answer.headers.push(("X-Echo-Base64", base64.into()));
     answer
 }
 

@@ -4,6 +4,7 @@
 
 mod standalone;
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::net::SocketAddr;
@@ -25,6 +26,8 @@ use crate::host::{Handler, Host, listen};
 
 /// What the mock's host is called in its messages.
 const NAME: &str = "mock";
+/// The request id's header, as hyper names it.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Binds `addr` with the default [`Limits`] and returns the bound address and the future that
 /// serves until `shutdown` completes, then drains (see [`crate::host`]).
@@ -114,12 +117,16 @@ pub fn response(mock: MockAnswer) -> Response<Full<Bytes>> {
     for (name, value) in mock.headers {
         let name = match name {
             "Content-Type" => CONTENT_TYPE,
-            REQUEST_ID_HEADER => HeaderName::from_static("x-request-id"),
+            REQUEST_ID_HEADER => REQUEST_ID,
             other => {
                 HeaderName::from_bytes(other.as_bytes()).expect("the mock's header names are valid")
             }
         };
-        let value = HeaderValue::try_from(value).expect("the mock's header values are valid");
+        // The mock's header values are valid.
+        let value = match value {
+            Cow::Borrowed(value) => HeaderValue::from_static(value),
+            Cow::Owned(value) => HeaderValue::try_from(value).expect("a valid header value"),
+        };
         headers.append(name, value);
     }
     response

@@ -233,7 +233,7 @@ impl Respond for Stub {
         let answer = (self.tweak)(request, faithful);
         let mut template = ResponseTemplate::new(answer.status);
         for (name, value) in answer.headers {
-            template = template.append_header(name, value.as_str());
+            template = template.append_header(name, value.as_ref());
         }
         template = template.set_body_bytes(answer.body);
         match self.delay {

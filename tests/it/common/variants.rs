@@ -166,7 +166,7 @@ pub const VARIANTS: &[(&str, Tweak)] = &[
     ("200 served as text/plain", |_, mut a| {
         if a.status == 200 {
             a.headers.retain(|(name, _)| *name != "Content-Type");
-            a.headers.push(("Content-Type", "text/plain".to_owned()));
+            a.headers.push(("Content-Type", "text/plain".into()));
         }
         a
     }),
@@ -180,7 +180,7 @@ pub const VARIANTS: &[(&str, Tweak)] = &[
     }),
     ("302 redirect to itself", |r, mut a| {
         a.status = 302;
-        a.headers.push(("Location", r.url.to_string()));
+        a.headers.push(("Location", r.url.to_string().into()));
         a.body.clear();
         a
     }),
