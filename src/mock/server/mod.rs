@@ -28,6 +28,9 @@ use crate::host::{Handler, Host, listen};
 const NAME: &str = "mock";
 /// The request id's header, as hyper names it.
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Every answer's `Content-Type`, checked once when this crate is built (`from_static` at
+/// run time checks it a byte at a time).
+const JSON: HeaderValue = HeaderValue::from_static(super::CONTENT_TYPE);
 
 /// Binds `addr` with the default [`Limits`] and returns the bound address and the future that
 /// serves until `shutdown` completes, then drains (see [`crate::host`]).
@@ -124,6 +127,7 @@ pub fn response(mock: MockAnswer) -> Response<Full<Bytes>> {
         };
         // The mock's header values are valid.
         let value = match value {
+            Cow::Borrowed(super::CONTENT_TYPE) => JSON,
             Cow::Borrowed(value) => HeaderValue::from_static(value),
             Cow::Owned(value) => HeaderValue::try_from(value).expect("a valid header value"),
         };
