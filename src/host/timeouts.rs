@@ -6,7 +6,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -40,6 +40,8 @@ pub(super) struct Timeouts<T> {
     head_arrived: HeadArrived,
     timer: Pin<Box<Sleep>>,
     timer_at: Instant,
+    /// The waker the timer was last polled with and still holds (until it fires or is reset).
+    timer_waker: Option<Waker>,
 }
 
 impl<T> Timeouts<T> {
@@ -60,7 +62,16 @@ impl<T> Timeouts<T> {
             head_arrived,
             timer: Box::pin(tokio::time::sleep_until(timer_at)),
             timer_at,
+            timer_waker: None,
         }
+    }
+
+    /// Sets the timer to fire at `due`.
+    fn reset(&mut self, due: Instant) {
+        self.timer.as_mut().reset(due);
+        self.timer_at = due;
+        // Whether the timer keeps its waker across a reset is not said: it is polled again.
+        self.timer_waker = None;
     }
 
     /// Passes on the outcome of an operation that completed (recording progress if it moved
@@ -83,15 +94,27 @@ impl<T> Timeouts<T> {
                     let due = now + self.header;
                     self.head_due = Some(due);
                     if due < self.timer_at {
-                        self.timer.as_mut().reset(due);
-                        self.timer_at = due;
+                        self.reset(due);
                     }
                 }
             }
             return outcome;
         }
         loop {
-            ready!(self.timer.as_mut().poll(cx));
+            // hyper reads until a read would block, at every request: the timer, still holding
+            // this task's waker, is not polled again for it (that cost more than the rest of
+            // this wrapper).
+            let holds = self
+                .timer_waker
+                .as_ref()
+                .is_some_and(|held| held.will_wake(cx.waker()));
+            if holds && !self.timer.is_elapsed() {
+                return Poll::Pending;
+            }
+            if self.timer.as_mut().poll(cx).is_pending() {
+                self.timer_waker = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
             let now = Instant::now();
             let idle_due = self.last_progress + self.idle;
             if idle_due <= now {
@@ -107,8 +130,7 @@ impl<T> Timeouts<T> {
                     due = due.min(head_due);
                 }
             }
-            self.timer.as_mut().reset(due);
-            self.timer_at = due;
+            self.reset(due);
         }
     }
 }
