@@ -2,10 +2,14 @@
 # The standalone mock against a bare hyper server that answers the same bytes
 # (examples/bare_hyper.rs), side by side on this machine: requests a second and latency
 # percentiles from wrk on loopback, rounds alternating between the two, and the ratio.
+# Each round pairs the two, so each round gives a ratio; the median ratio is printed with the
+# interval that holds it with 95% confidence (benches/median.sh: 20 rounds give a useful one).
 # Run on demand: bash benches/mock-throughput.sh   (installs wrk from Debian if missing)
 # BIN_DIR, ROUNDS (default 3), SECONDS_PER_ROUND (10), CONNECTIONS (32), MOCK_ARGS (extra mock flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benches/median.sh
+. benches/median.sh
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 # BIN_DIR: binaries built elsewhere (e.g. an older commit's), else this tree's release build.
 if [ -z "${BIN_DIR:-}" ]; then
@@ -63,6 +67,12 @@ for round in $(seq "$rounds"); do
     echo "$server $rps $p99 $cpu_per_request" >> "$lua.results"
   done
 done
+# A round's ratio: mock/bare requests a second, bare/mock CPU a request (higher is better).
+ratios() { paste - - < "$lua.results" | awk -v column="$1" '{ print (column == 2 ? $6 / $2 : $4 / $8) }' | median_interval; }
+read -r rps_median rps_low rps_high < <(ratios 2)
+read -r cpu_median cpu_low cpu_high < <(ratios 4)
+printf "per round, median: mock/bare requests/s %.3f (95%%: %.3f to %.3f); bare/mock CPU a request %.3f (95%%: %.3f to %.3f)\n" \
+  "$rps_median" "$rps_low" "$rps_high" "$cpu_median" "$cpu_low" "$cpu_high"
 awk '{ n[$1]++; r[$1] += $2; c[$1] += $4; if ($3 > p[$1]) p[$1] = $3 }
   END { printf "mean: bare %d req/s, mock %d req/s: mock/bare = %.3f; worst p99: bare %.3f ms, mock %.3f ms\n",
           r["bare"] / n["bare"], r["mock"] / n["mock"], (r["mock"] / n["mock"]) / (r["bare"] / n["bare"]), p["bare"], p["mock"]

@@ -29,22 +29,16 @@ tokens:
   - {name: forbidden_token, value: bench-token-other, permitted: false}
 YAML
 
+# shellcheck source=benches/median.sh
+. benches/median.sh
+
 # medians FILE: the median of each of FILE's three columns ("A_ms B_ms ratio" a line), then
-# the ratios that bound the median ratio with 95% confidence: the order statistics of ranks
-# (n - 1.96 sqrt n) / 2 and 1 + (n + 1.96 sqrt n) / 2, which hold whatever the distribution.
-# A target is met robustly when the whole interval is on its side of the line.
+# the ratios that bound the median ratio with 95% confidence (see median.sh).
 medians() {
-  local column
-  for column in 1 2 3; do
-    cut -d' ' -f"$column" "$1" | sort -g | awk '{v[NR] = $1} END {printf "%s ", v[int((NR + 1) / 2)]}'
-  done
-  cut -d' ' -f3 "$1" | sort -g | awk '{v[NR] = $1} END {
-    low = int((NR - 1.96 * sqrt(NR)) / 2); high = int(1 + (NR + 1.96 * sqrt(NR)) / 2 + 0.999)
-    if (low < 1) low = 1
-    if (high > NR) high = NR
-    printf "%s %s", v[low], v[high]
-  }'
-  echo
+  local a b
+  a=$(cut -d' ' -f1 "$1" | median_interval | cut -d' ' -f1)
+  b=$(cut -d' ' -f2 "$1" | median_interval | cut -d' ' -f1)
+  echo "$a $b $(cut -d' ' -f3 "$1" | median_interval)"
 }
 
 # paired A B: "median_A_ms median_B_ms median_ratio" over $pairs pairs, after 3 warm-ups.
