@@ -366,18 +366,18 @@ fn route<'p>(path: &'p str, assumed: &Assumptions) -> Option<Cow<'p, str>> {
     let cut = rest.len().checked_sub(PATH_SUFFIX.len())?;
     strip(rest.get(cut..)?, PATH_SUFFIX)?;
     let segment = &rest[..cut];
-    if segment.contains('/')
-        || (segment.is_empty() && assumed.empty_task_id == EmptyTaskId::NotFound)
-    {
+    if segment.is_empty() && assumed.empty_task_id == EmptyTaskId::NotFound {
         return None;
     }
-    // Most ids hold no escape: they are taken as they stand, without a decoding pass.
-    if memchr::memchr(b'%', segment.as_bytes()).is_none() {
-        return Some(Cow::Borrowed(segment));
+    // One look for both: most ids hold neither a `/` (no route) nor a `%` (an escape to
+    // decode), and are taken as they stand.
+    match memchr::memchr2(b'/', b'%', segment.as_bytes()) {
+        None => Some(Cow::Borrowed(segment)),
+        Some(_) if segment.contains('/') => None,
+        Some(_) => Some(Cow::Owned(
+            percent_decode_str(segment).decode_utf8_lossy().into_owned(),
+        )),
     }
-    Some(Cow::Owned(
-        percent_decode_str(segment).decode_utf8_lossy().into_owned(),
-    ))
 }
 
 /// The page's 403: an IAM policy denial, every documented field present.
