@@ -10,6 +10,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::task::coop::unconstrained;
 use tokio::time::{Instant, Sleep};
 
 /// Set by the service when it is handed a request: its head has arrived whole.
@@ -40,7 +41,8 @@ pub(super) struct Timeouts<T> {
     head_arrived: HeadArrived,
     timer: Pin<Box<Sleep>>,
     timer_at: Instant,
-    /// The waker the timer was last polled with and still holds (until it fires or is reset).
+    /// The waker the timer was last polled with and holds (until it fires or is reset): it is
+    /// polled outside tokio's budget, so that a poll that says "not yet" has always taken it.
     timer_waker: Option<Waker>,
 }
 
@@ -111,7 +113,10 @@ impl<T> Timeouts<T> {
             if holds && !self.timer.is_elapsed() {
                 return Poll::Pending;
             }
-            if self.timer.as_mut().poll(cx).is_pending() {
+            // With the task's budget spent, a budgeted poll would say "not yet" without
+            // taking the waker, and the timer would never wake this connection.
+            let timer = std::pin::pin!(unconstrained(self.timer.as_mut()));
+            if timer.poll(cx).is_pending() {
                 self.timer_waker = Some(cx.waker().clone());
                 return Poll::Pending;
             }
@@ -194,5 +199,62 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Timeouts<T> {
         let this = self.get_mut();
         let outcome = Pin::new(&mut this.io).poll_shutdown(cx);
         this.watch(cx, outcome, Moved::Nothing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spends the task's budget (tokio's coop): what many ready reads in one poll do.
+    fn spend_budget(cx: &mut Context<'_>) {
+        loop {
+            let spend = std::pin::pin!(tokio::task::coop::consume_budget());
+            if spend.poll(cx).is_pending() {
+                return;
+            }
+        }
+    }
+
+    /// A connection whose first wait for bytes begins with the task's budget spent is still
+    /// closed at the idle timeout: its timer took the task's waker.
+    #[tokio::test]
+    async fn a_wait_that_begins_with_the_budget_spent_still_times_out() {
+        let (_client, server) = tokio::io::duplex(64);
+        let idle = Duration::from_millis(100);
+        let mut io = Timeouts::new(server, idle, 2 * idle, HeadArrived::default());
+        let mut first = true;
+        let read = std::future::poll_fn(|cx| {
+            if std::mem::take(&mut first) {
+                spend_budget(cx);
+            }
+            let mut bytes = [0; 8];
+            Pin::new(&mut io).poll_read(cx, &mut ReadBuf::new(&mut bytes))
+        });
+        let outcome = tokio::time::timeout(50 * idle, read).await;
+        let error = outcome.expect("the idle timeout fired").unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    }
+
+    /// A connection waited on many times, each of which skips polling the timer again, is
+    /// still closed at the idle timeout.
+    #[tokio::test]
+    async fn a_wait_polled_many_times_still_times_out() {
+        let (_client, server) = tokio::io::duplex(64);
+        let idle = Duration::from_millis(100);
+        let mut io = Timeouts::new(server, idle, 2 * idle, HeadArrived::default());
+        let mut polls = 0;
+        let read = std::future::poll_fn(|cx| {
+            polls += 1;
+            if polls < 100 {
+                // Woken at once, as a busy task is, without a byte moving.
+                cx.waker().wake_by_ref();
+            }
+            let mut bytes = [0; 8];
+            Pin::new(&mut io).poll_read(cx, &mut ReadBuf::new(&mut bytes))
+        });
+        let outcome = tokio::time::timeout(50 * idle, read).await;
+        let error = outcome.expect("the idle timeout fired").unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
     }
 }
