@@ -134,7 +134,7 @@ fn passphrase_body(task: &Task) -> Vec<u8> {
 }
 
 /// Writes `text` as a JSON string: between quotes as it stands when no byte of it needs an
-/// escape (a control character, `"` or `\\`), else as serde_json escapes it.
+/// escape (a control character, `"` or `\`), else as serde_json escapes it.
 fn json_string(out: &mut Vec<u8>, text: &str) {
     // A fold, not `any`: no early exit, so it runs many bytes at a time.
     let plain = text.bytes().fold(true, |plain, b| {
@@ -431,6 +431,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A request id is 32 lower-case hex digits, and prints as it reads.
+    #[test]
+    fn a_request_id_is_32_lower_case_hex_digits() {
+        let id = new_request_id();
+        assert_eq!(id.len(), 32);
+        assert!(
+            id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+            "{id}"
+        );
+        assert_eq!(id.to_string(), *id);
+        assert_ne!(*new_request_id(), *id);
     }
 
     /// The typed bodies write the bytes a `json!` map of the same fields writes, escapes

@@ -21,6 +21,8 @@ const TASK: &str = "d7fa81b9-c174-4c0a-a475-51a54c8af8a4";
 #[case::unknown_task("GET", "/v3/tasks/nope/passphrase".into(), vec![builtin_token("token")], 404, Some("SMS.2252"))]
 #[case::task_id_36("GET", format!("/v3/tasks/{}/passphrase", "a".repeat(36)), vec![builtin_token("token")], 404, Some("SMS.2252"))]
 #[case::task_id_37("GET", format!("/v3/tasks/{}/passphrase", "a".repeat(37)), vec![builtin_token("token")], 400, Some("SMS.0202"))]
+#[case::task_id_36_two_byte_letters("GET", format!("/v3/tasks/{}/passphrase", "%C3%A9".repeat(36)), vec![builtin_token("token")], 404, Some("SMS.2252"))]
+#[case::task_id_37_two_byte_letters("GET", format!("/v3/tasks/{}/passphrase", "%C3%A9".repeat(37)), vec![builtin_token("token")], 400, Some("SMS.0202"))]
 #[case::task_id_empty("GET", "/v3/tasks//passphrase".into(), vec![builtin_token("token")], 404, Some("APIGW.0101"))]
 #[case::encoded_slash("GET", "/v3/tasks/a%2Fb/passphrase".into(), vec![builtin_token("token")], 404, Some("SMS.2252"))]
 #[case::wrong_method("POST", format!("/v3/tasks/{TASK}/passphrase"), vec![builtin_token("token")], 404, Some("APIGW.0101"))]

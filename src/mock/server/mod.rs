@@ -128,7 +128,8 @@ pub fn response(mock: MockAnswer) -> Response<Full<Bytes>> {
         // The mock's header values are valid.
         let value = match value {
             Cow::Borrowed(super::CONTENT_TYPE) => JSON,
-            Cow::Borrowed(value) => HeaderValue::from_static(value),
+            // `from_static` would refuse the bytes past ASCII a header value may hold.
+            Cow::Borrowed(value) => HeaderValue::from_str(value).expect("a valid header value"),
             Cow::Owned(value) => HeaderValue::try_from(value).expect("a valid header value"),
         };
         headers.append(name, value);
@@ -166,5 +167,23 @@ impl Future for Answering {
             Answering::Ready(ready) => Pin::new(ready).poll(context),
             Answering::Reading(reading) => reading.as_mut().poll(context),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header value past ASCII, as a tweak of a test may add, reaches hyper as it is.
+    #[test]
+    fn a_header_value_past_ascii_is_passed_on() {
+        let mut mock = MockAnswer::gateway_error(429, "APIGW.0308", "slow down", "0123");
+        mock.headers.push(("X-Note", Cow::Borrowed("caf\u{e9}")));
+        let answer = response(mock);
+        assert_eq!(
+            answer.headers()["x-note"].as_bytes(),
+            "caf\u{e9}".as_bytes()
+        );
+        assert_eq!(answer.headers()[CONTENT_TYPE], super::super::CONTENT_TYPE);
     }
 }
