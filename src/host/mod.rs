@@ -319,8 +319,8 @@ enum Ended {
 /// `graceful_shutdown`, with `Connection: close`, not as if the host were not stopping.
 ///
 /// The stop is polled at first and then only when it is what woke the task: a kept-alive
-/// connection wakes its task at every request, and polling the stop each time cost about 300
-/// instructions of a request's 14,000.
+/// connection wakes its task at every request, and polling the stop each time cost about 160
+/// instructions of a request's 13,900 (the mock's, under wrk).
 fn until_stopped<C, S>(connection: C, stopping: S) -> UntilStopped<C, S>
 where
     C: Future + Unpin,
