@@ -14,7 +14,7 @@ use crate::runner::{CaseResult, Outcome};
 pub(super) struct Progress {
     bar: ProgressBar,
     /// Whether the bar is drawn: a hidden one is not counted on (each count takes the bar's
-    /// lock and reads the clock).
+    /// lock and reads the clock). Kept, since asking the bar takes its lock too.
     drawn: bool,
     failed: usize,
 }

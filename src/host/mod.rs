@@ -326,15 +326,13 @@ where
     C: Future + Unpin,
     S: Future + Unpin,
 {
-    let woken = Arc::new(StopWoke {
-        woke: AtomicBool::new(true),
-        task: AtomicWaker::new(),
-    });
     UntilStopped {
         connection,
         stopping,
-        stop_waker: Waker::from(Arc::clone(&woken)),
-        woken,
+        woken: Arc::new(StopWoke {
+            woke: AtomicBool::new(true),
+            task: AtomicWaker::new(),
+        }),
     }
 }
 
@@ -342,8 +340,7 @@ where
 struct UntilStopped<C, S> {
     connection: C,
     stopping: S,
-    /// What the stop is polled with: it notes the wake, then wakes the task.
-    stop_waker: Waker,
+    /// The stop's waker: it notes the wake, then wakes the task.
     woken: Arc<StopWoke>,
 }
 
@@ -372,7 +369,8 @@ impl<C: Future + Unpin, S: Future + Unpin> Future for UntilStopped<C, S> {
         // Before the look at `woke`, so that a wake after it reaches this task.
         this.woken.task.register(cx.waker());
         if this.woken.woke.swap(false, Ordering::AcqRel) {
-            let mut stop_context = Context::from_waker(&this.stop_waker);
+            let stop_waker = Waker::from(Arc::clone(&this.woken));
+            let mut stop_context = Context::from_waker(&stop_waker);
             if Pin::new(&mut this.stopping)
                 .poll(&mut stop_context)
                 .is_ready()
