@@ -56,6 +56,8 @@ mod case;
 pub mod cli;
 mod contract;
 mod coverage;
+#[cfg(test)]
+mod dice;
 mod diff;
 mod file;
 pub mod generate;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::model::CaseFile;
+use crate::dice::Dice;
 use crate::yaml::{self, quick};
 
 /// What the full reader makes of `text`, as the loader calls it.
@@ -484,18 +485,6 @@ fn agrees_on_tricky_scalars_wherever_they_go() {
         }
     }
     assert!(read > 100, "only {read} were read quickly");
-}
-
-/// A small deterministic generator (xorshift), so that a failure names its seed.
-struct Dice(u64);
-
-impl Dice {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
 }
 
 /// `text` changed in one to three places: a token replaced by a tricky scalar, a character

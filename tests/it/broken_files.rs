@@ -90,6 +90,29 @@ fn a_broken_manifest_is_refused_with_its_place(
     assert_golden(&input, message.trim_end());
 }
 
+/// A broken schema stops the run with jsonschema's own words, the contract's other files as
+/// shipped: whether it breaks a rule of its meta-schema or keeps them all and still does not
+/// compile (the contract checks the rules of plainly valid schemas itself, and leaves every
+/// other schema, and one that does not compile, to jsonschema).
+#[rstest]
+fn a_broken_schema_is_refused_in_jsonschemas_words(
+    #[files("tests/broken/schemas/*.schema.json")] input: PathBuf,
+) {
+    let schemas = shipped_schemas();
+    std::fs::copy(&input, schemas.path().join("error-detail.schema.json")).unwrap();
+    let cases = common::data_cases();
+    let (code, text) = common::binary::output(&[
+        "--schemas",
+        schemas.path().to_str().unwrap(),
+        "--cases",
+        cases.to_str().unwrap(),
+        "--list",
+    ]);
+    assert_eq!(code, 2, "{text}");
+    let message = text.replace(&format!("{}/", schemas.path().display()), "");
+    assert_golden(&input.with_extension(""), message.trim_end());
+}
+
 #[tokio::test]
 async fn broken_case_files_stop_the_run_before_any_request_and_are_all_reported() {
     let server = common::stub(faithful).await;
