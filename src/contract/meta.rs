@@ -25,7 +25,8 @@ pub(super) fn plainly_valid(schema: &Json) -> bool {
 }
 
 /// A schema: a boolean, or an object whose every keyword keeps its rule. `$schema` is read
-/// only at the root (below it, jsonschema reads it as another dialect's resource).
+/// only at the root: below it, beside an `$id`, it would make another dialect's resource,
+/// which jsonschema checks against that dialect's meta-schema.
 fn subschema(schema: &Json, root: bool) -> bool {
     let Some(map) = schema.as_object() else {
         return schema.is_boolean();
@@ -134,6 +135,21 @@ mod tests {
         })
     }
 
+    /// The rules read `$ref`, `pattern`, `format` and `$schema` as any string because
+    /// jsonschema's meta-schema check does not assert formats: pinned, so that a version of
+    /// jsonschema that did would fail here first.
+    #[test]
+    fn the_meta_schema_check_asserts_no_format() {
+        for (keyword, text) in [("pattern", "("), ("$ref", "a b"), ("format", "")] {
+            let mut schema = json!({"$schema": DRAFT_2020_12});
+            schema[keyword] = json!(text);
+            assert!(plainly_valid(&schema), "{schema}");
+            assert!(meta_accepts(&schema), "{schema}");
+        }
+        let keys = json!({"$schema": DRAFT_2020_12, "patternProperties": {"(": true}});
+        assert!(plainly_valid(&keys) && meta_accepts(&keys));
+    }
+
     #[test]
     fn reads_schemas_within_the_rules_as_valid() {
         let plain = [
@@ -153,36 +169,89 @@ mod tests {
     /// rules do not read is left to jsonschema too, valid or not.
     #[test]
     fn leaves_each_broken_rule_to_jsonschema() {
-        let broken = [
-            ("$comment", json!(1)),
-            ("$ref", json!(null)),
+        let strings = [
+            "$ref",
+            "$comment",
+            "title",
+            "description",
+            "format",
+            "pattern",
+            "contentEncoding",
+            "contentMediaType",
+        ];
+        let schemas = [
+            "items",
+            "contains",
+            "additionalProperties",
+            "propertyNames",
+            "if",
+            "then",
+            "else",
+            "not",
+            "contentSchema",
+            "unevaluatedItems",
+            "unevaluatedProperties",
+        ];
+        let maps = [
+            "properties",
+            "patternProperties",
+            "dependentSchemas",
+            "$defs",
+        ];
+        let lists = ["prefixItems", "allOf", "anyOf", "oneOf"];
+        let counts = [
+            "maxLength",
+            "minLength",
+            "maxItems",
+            "minItems",
+            "maxContains",
+            "minContains",
+            "maxProperties",
+            "minProperties",
+        ];
+        let numbers = ["maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"];
+        let flags = ["uniqueItems", "deprecated", "readOnly", "writeOnly"];
+        let mut broken: Vec<(&str, Json)> = Vec::new();
+        broken.extend(strings.iter().map(|k| (*k, json!(1))));
+        broken.extend(
+            schemas
+                .iter()
+                .flat_map(|k| [(*k, json!(1)), (*k, json!({"type": 1}))]),
+        );
+        broken.extend(
+            maps.iter()
+                .flat_map(|k| [(*k, json!([])), (*k, json!({"a": "b"}))]),
+        );
+        broken.extend(
+            lists
+                .iter()
+                .flat_map(|k| [(*k, json!([])), (*k, json!([1])), (*k, json!({}))]),
+        );
+        broken.extend(
+            counts
+                .iter()
+                .flat_map(|k| [(*k, json!(-1)), (*k, json!(1.5)), (*k, json!("1"))]),
+        );
+        broken.extend(numbers.iter().map(|k| (*k, json!("0"))));
+        broken.extend(flags.iter().map(|k| (*k, json!(1))));
+        broken.extend([
             ("type", json!("nope")),
             ("type", json!([])),
             ("type", json!(["string", "string"])),
             ("type", json!(["string", 1])),
+            ("type", json!(1)),
+            ("enum", json!({})),
+            ("examples", json!("x")),
+            ("multipleOf", json!(0)),
+            ("multipleOf", json!(-2)),
+            ("multipleOf", json!("2")),
             ("required", json!(["a", "a"])),
             ("required", json!([1])),
             ("required", json!("a")),
             ("dependentRequired", json!({"a": ["b", "b"]})),
-            ("minLength", json!(-1)),
-            ("maxItems", json!(1.5)),
-            ("maxItems", json!("1")),
-            ("multipleOf", json!(0)),
-            ("multipleOf", json!(-2)),
-            ("minimum", json!("0")),
-            ("uniqueItems", json!(1)),
-            ("enum", json!({})),
-            ("examples", json!("x")),
-            ("allOf", json!([])),
-            ("anyOf", json!({})),
-            ("oneOf", json!([1])),
-            ("properties", json!({"a": 1})),
-            ("properties", json!([])),
-            ("$defs", json!({"a": "b"})),
-            ("items", json!(1)),
-            ("not", json!(null)),
-            ("properties", json!({"a": {"type": "nope"}})),
-        ];
+            ("dependentRequired", json!({"a": "b"})),
+            ("dependentRequired", json!([])),
+        ]);
         for (keyword, value) in broken {
             let mut schema = json!({"$schema": DRAFT_2020_12});
             schema[keyword] = value;
@@ -222,6 +291,8 @@ mod tests {
             json!("string"),
             json!("integer"),
             json!("nope"),
+            json!("("),
+            json!("a b"),
             json!(DRAFT_2020_12),
             json!("http://json-schema.org/draft-07/schema#"),
             json!([]),
