@@ -75,19 +75,7 @@ fn shipped_schemas() -> tempfile::TempDir {
 fn a_broken_manifest_is_refused_with_its_place(
     #[files("tests/broken/manifests/*.yaml")] input: PathBuf,
 ) {
-    let schemas = shipped_schemas();
-    std::fs::copy(&input, schemas.path().join("manifest.yaml")).unwrap();
-    let cases = common::data_cases();
-    let (code, text) = common::binary::output(&[
-        "--schemas",
-        schemas.path().to_str().unwrap(),
-        "--cases",
-        cases.to_str().unwrap(),
-        "--list",
-    ]);
-    assert_eq!(code, 2, "{text}");
-    let message = text.replace(&format!("{}/", schemas.path().display()), "");
-    assert_golden(&input, message.trim_end());
+    assert_golden(&input, &contract_error(&input, "manifest.yaml"));
 }
 
 /// A broken schema stops the run with jsonschema's own words, the contract's other files as
@@ -98,8 +86,15 @@ fn a_broken_manifest_is_refused_with_its_place(
 fn a_broken_schema_is_refused_in_jsonschemas_words(
     #[files("tests/broken/schemas/*.schema.json")] input: PathBuf,
 ) {
+    let message = contract_error(&input, "error-detail.schema.json");
+    assert_golden(&input.with_extension(""), &message);
+}
+
+/// What a run says, with the folder's path removed, of the shipped contract with its file
+/// `name` replaced by `input`: it must refuse to run.
+fn contract_error(input: &Path, name: &str) -> String {
     let schemas = shipped_schemas();
-    std::fs::copy(&input, schemas.path().join("error-detail.schema.json")).unwrap();
+    std::fs::copy(input, schemas.path().join(name)).unwrap();
     let cases = common::data_cases();
     let (code, text) = common::binary::output(&[
         "--schemas",
@@ -110,7 +105,7 @@ fn a_broken_schema_is_refused_in_jsonschemas_words(
     ]);
     assert_eq!(code, 2, "{text}");
     let message = text.replace(&format!("{}/", schemas.path().display()), "");
-    assert_golden(&input.with_extension(""), message.trim_end());
+    message.trim_end().to_owned()
 }
 
 #[tokio::test]
