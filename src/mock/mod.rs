@@ -136,17 +136,23 @@ fn passphrase_body(task: &Task) -> Vec<u8> {
 /// Writes `text` as a JSON string: between quotes as it stands when no byte of it needs an
 /// escape (a control character, `"` or `\`), else as serde_json escapes it.
 fn json_string(out: &mut Vec<u8>, text: &str) {
-    // A fold, not `any`: no early exit, so it runs many bytes at a time.
-    let plain = text.bytes().fold(true, |plain, b| {
-        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
-    });
-    if plain {
+    if !needs_escape(text.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
     } else {
         serde_json::to_writer(out, text).expect("a string is written");
     }
+}
+
+/// Whether a byte of `text` needs a JSON escape: a control character, `"` or `\`.
+fn needs_escape(text: &[u8]) -> bool {
+    let escaped = |b: u8| (b < 0x20) | (b == b'"') | (b == b'\\');
+    // Sixteen bytes at a time, without an early exit inside, so that they are compared at
+    // once (a fold over all the bytes was not: about 170 instructions more an answer).
+    let mut chunks = text.chunks_exact(16);
+    let in_chunks = chunks.any(|chunk| chunk.iter().fold(false, |any, &b| any | escaped(b)));
+    in_chunks || chunks.remainder().iter().any(|&b| escaped(b))
 }
 
 /// The API gateway's error.
@@ -431,6 +437,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A byte that needs an escape is found wherever it stands: in a run of sixteen or in
+    /// the rest; and a byte that needs none is not.
+    #[test]
+    fn an_escape_is_found_at_every_place() {
+        for len in 1..=48 {
+            for at in 0..len {
+                for byte in [0x00, 0x1f, b'"', b'\\', 0x20, 0x7f, b'/', 0xc3] {
+                    let mut text = vec![b'x'; len];
+                    text[at] = byte;
+                    let expected = byte < 0x20 || byte == b'"' || byte == b'\\';
+                    assert_eq!(needs_escape(&text), expected, "{byte:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!needs_escape(b""));
     }
 
     /// A request id is 32 lower-case hex digits, and prints as it reads.
