@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::model::CaseFile;
-use crate::dice::Dice;
+use crate::dice::{self, Dice};
 use crate::yaml::{self, quick};
 
 /// What the full reader makes of `text`, as the loader calls it.
@@ -536,17 +536,13 @@ fn mutate(text: &str, dice: &mut Dice) -> String {
 
 #[test]
 fn agrees_on_mutations_of_the_test_files() {
-    // QUICK_YAML_MUTANTS raises the count for a longer search (release builds).
-    let per_file: usize = std::env::var("QUICK_YAML_MUTANTS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(40);
+    let per_file = dice::mutants("QUICK_YAML_MUTANTS", 40);
     let (mut read, mut left) = (0, 0);
     for (index, (path, text)) in corpus().iter().enumerate() {
         for round in 0..per_file {
-            let seed =
-                ((index as u64) << 32 | round as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-            let mutant = mutate(text, &mut Dice(seed));
+            let mut dice = Dice::nth((index as u64) << 32 | round as u64);
+            let seed = dice.0;
+            let mutant = mutate(text, &mut dice);
             let answered = std::panic::catch_unwind(|| agree(&mutant)).unwrap_or_else(|_| {
                 panic!("{} mutated with seed {seed}: {mutant:?}", path.display())
             });

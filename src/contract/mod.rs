@@ -326,8 +326,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
-
     /// Schemas by name (the root's `$schema` is added), and bodies to read with each.
     type Sample<'a> = (&'a [(&'a str, Json)], &'a [Json]);
 
@@ -338,7 +336,7 @@ mod tests {
             .iter()
             .map(|(name, json)| {
                 let mut json = json.clone();
-                json["$schema"] = json!(DIALECT);
+                json["$schema"] = json!(meta::DRAFT_2020_12);
                 if left {
                     json["x-left"] = json!(true);
                 }
@@ -356,7 +354,7 @@ mod tests {
     /// registry) is compiled as it is, not refused.
     #[test]
     fn a_schema_the_root_ref_cannot_reach_is_compiled_as_it_is() {
-        let schema = json!({"$schema": DIALECT, "type": "string"});
+        let schema = json!({"$schema": meta::DRAFT_2020_12, "type": "string"});
         assert!(meta::plainly_valid(&schema));
         let registry = jsonschema::Registry::new()
             .prepare()
