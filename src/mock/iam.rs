@@ -6,8 +6,7 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{Fixture, MockAnswer};
-use crate::iam::SUBJECT_TOKEN_HEADER;
+use super::{Fixture, Reply};
 
 /// When every mock token was issued, and when it expires: fixed, since the mock reads no
 /// clock (a token lives 24 hours).
@@ -15,14 +14,9 @@ const ISSUED_AT: &str = "2026-01-01T00:00:00.000000Z";
 const EXPIRES_AT: &str = "2026-01-02T00:00:00.000000Z";
 
 /// The answer to a token request whose body is `body`.
-pub fn answer(fixture: &Fixture, body: &[u8], request_id: &str) -> MockAnswer {
+pub(super) fn answer(fixture: &Fixture, body: &[u8]) -> Reply {
     let Some(request) = parse(body) else {
-        return error(
-            400,
-            "Bad Request",
-            "The request body is invalid.",
-            request_id,
-        );
+        return error(400, "Bad Request", "The request body is invalid.");
     };
     let user = fixture.users.iter().find(|user| {
         user.name == request.user
@@ -30,12 +24,7 @@ pub fn answer(fixture: &Fixture, body: &[u8], request_id: &str) -> MockAnswer {
             && user.password == request.password
     });
     let (Some(user), true) = (user, request.scope_allowed()) else {
-        return error(
-            401,
-            "Unauthorized",
-            "The username or password is wrong.",
-            request_id,
-        );
+        return error(401, "Unauthorized", "The username or password is wrong.");
     };
     let Some(token) = fixture.tokens.iter().find(|t| t.name == user.token) else {
         unreachable!("a fixture's users name its tokens (checked when it is read)");
@@ -53,11 +42,10 @@ pub fn answer(fixture: &Fixture, body: &[u8], request_id: &str) -> MockAnswer {
     if let (Some(token_body), Some(scope)) = (body["token"].as_object_mut(), scope.as_object()) {
         token_body.extend(scope.clone());
     }
-    let mut answer = MockAnswer::json(201, request_id, &body);
-    answer
-        .headers
-        .push((SUBJECT_TOKEN_HEADER, token.value.clone().into()));
-    answer
+    Reply {
+        subject_token: Some(token.value.clone()),
+        ..Reply::json(201, &body)
+    }
 }
 
 /// What a token request asks for.
@@ -107,9 +95,9 @@ fn parse(body: &[u8]) -> Option<TokenRequest> {
 }
 
 /// IAM's error body for a token request, as its documentation shows the wrong-password one.
-fn error(status: u16, title: &str, message: &str, request_id: &str) -> MockAnswer {
+fn error(status: u16, title: &str, message: &str) -> Reply {
     let body = json!({"error": {"code": status, "message": message, "title": title}});
-    MockAnswer::json(status, request_id, &body)
+    Reply::json(status, &body)
 }
 
 #[cfg(test)]
@@ -126,14 +114,6 @@ mod tests {
         .into_bytes()
     }
 
-    fn subject_token(answer: &MockAnswer) -> Option<&str> {
-        answer
-            .headers
-            .iter()
-            .find(|(name, _)| *name == SUBJECT_TOKEN_HEADER)
-            .map(|(_, value)| value.as_ref())
-    }
-
     #[test]
     fn a_user_with_the_right_password_is_issued_the_token_the_fixture_names() {
         let fixture = Fixture::builtin();
@@ -143,14 +123,14 @@ mod tests {
             json!({"domain": {"name": "mock-account"}}),
         ];
         for scope in scopes {
-            let answer = answer(&fixture, &request(&user.name, &user.password, scope), "r");
+            let answer = answer(&fixture, &request(&user.name, &user.password, scope));
             assert_eq!(answer.status, 201);
             let issued = fixture
                 .tokens
                 .iter()
                 .find(|t| t.name == user.token)
                 .unwrap();
-            assert_eq!(subject_token(&answer), Some(issued.value.as_str()));
+            assert_eq!(answer.subject_token.as_ref(), Some(&issued.value));
         }
     }
 
@@ -168,9 +148,9 @@ mod tests {
                 json!({"domain": {"name": "other"}}),
             ),
         ] {
-            let refused = answer(&fixture, &body, "r");
+            let refused = answer(&fixture, &body);
             assert_eq!(refused.status, 401);
-            assert_eq!(subject_token(&refused), None);
+            assert_eq!(refused.subject_token, None);
             let body: Json = serde_json::from_slice(&refused.body).unwrap();
             assert_eq!(
                 body["error"]["message"],
@@ -178,7 +158,7 @@ mod tests {
             );
         }
         for body in [&b"not json"[..], br#"{"auth": {}}"#] {
-            assert_eq!(answer(&fixture, body, "r").status, 400);
+            assert_eq!(answer(&fixture, body).status, 400);
         }
     }
 }

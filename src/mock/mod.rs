@@ -3,9 +3,11 @@
 //! Its behaviour is one pure function, [`answer`], of the request (method, path, headers,
 //! body) and the [`Fixture`]: no I/O and nothing kept per request, so every host serves the
 //! same answers and memory stays flat. `POST /v3/auth/tokens` goes to its IAM ([`iam`]),
-//! which issues the fixture's tokens to the fixture's users. The hosts are [`server`] (the shared hyper host, with limits:
-//! the embedded default target and `sms-conformance mock`) and, in this crate's tests,
-//! wiremock.
+//! which issues the fixture's tokens to the fixture's users. The hosts are [`server`] (the
+//! shared hyper host, with limits: the embedded default target and `sms-conformance mock`)
+//! and, in this crate's tests, wiremock. `server` takes the function's core (`reply`: the
+//! status, the body, and what decides the headers) straight into hyper's answer, without
+//! [`MockAnswer`]'s list of headers in between; a test holds it to `answer`'s bytes.
 //!
 //! Where the real service's answer is undocumented, the choice is an assumption of the
 //! ledger (`schemas/assumptions.yaml`) and a setting of the fixture ([`Assumptions`]).
@@ -77,40 +79,74 @@ impl MockAnswer {
             .collect()
     }
 
-    fn json(status: u16, request_id: &str, body: &impl serde::Serialize) -> MockAnswer {
+    /// The API gateway's error: `{error_code, error_msg, request_id}`, with `X-Request-Id`.
+    pub fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> MockAnswer {
+        Reply::gateway_error(status, code, message, request_id).answer(request_id)
+    }
+}
+
+/// What the mock answers, before a host puts it in its own terms: [`answer`] as a
+/// [`MockAnswer`], the hyper host (`server`) straight into its response, without the list
+/// of headers in between.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// The status code.
+    pub(crate) status: u16,
+    /// The JSON body.
+    pub(crate) body: Vec<u8>,
+    /// The token IAM issued, for its `X-Subject-Token` header.
+    pub(crate) subject_token: Option<String>,
+}
+
+impl Reply {
+    fn json(status: u16, body: &impl serde::Serialize) -> Reply {
         // serde_json's own writer: `Display` goes through the formatter a token at a time.
         let body = serde_json::to_vec(body).expect("a body with text keys is written");
-        MockAnswer::written(status, request_id, body)
+        Reply::written(status, body)
     }
 
-    /// An answer whose JSON `body` is written already.
-    fn written(status: u16, request_id: &str, body: Vec<u8>) -> MockAnswer {
-        MockAnswer {
+    /// A reply whose JSON `body` is written already.
+    fn written(status: u16, body: Vec<u8>) -> Reply {
+        Reply {
             status,
-            headers: vec![
-                ("Content-Type", Cow::Borrowed(CONTENT_TYPE)),
-                (REQUEST_ID_HEADER, Cow::Owned(request_id.to_owned())),
-            ],
             body,
+            subject_token: None,
         }
     }
 
-    /// The API gateway's error: `{error_code, error_msg, request_id}`, with `X-Request-Id`.
-    pub fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> MockAnswer {
+    /// The API gateway's error: `{error_code, error_msg, request_id}`.
+    fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> Reply {
         let body = GatewayError {
             error_code: code,
             error_msg: message,
             request_id,
         };
-        MockAnswer::json(status, request_id, &body)
+        Reply::json(status, &body)
     }
 
-    fn sms_error(status: u16, code: &str, message: &str, request_id: &str) -> MockAnswer {
+    fn sms_error(status: u16, code: &str, message: &str) -> Reply {
         let body = SmsError {
             error_code: code,
             error_msg: message,
         };
-        MockAnswer::json(status, request_id, &body)
+        Reply::json(status, &body)
+    }
+
+    /// The answer with its headers: `Content-Type`, `X-Request-Id` (`request_id`) and, for a
+    /// token IAM issued, `X-Subject-Token`.
+    fn answer(self, request_id: &str) -> MockAnswer {
+        let mut headers = vec![
+            ("Content-Type", Cow::Borrowed(CONTENT_TYPE)),
+            (REQUEST_ID_HEADER, Cow::Owned(request_id.to_owned())),
+        ];
+        if let Some(token) = self.subject_token {
+            headers.push((crate::iam::SUBJECT_TOKEN_HEADER, Cow::Owned(token)));
+        }
+        MockAnswer {
+            status: self.status,
+            headers,
+            body: self.body,
+        }
     }
 }
 
@@ -147,12 +183,17 @@ fn json_string(out: &mut Vec<u8>, text: &str) {
 
 /// Whether a byte of `text` needs a JSON escape: a control character, `"` or `\`.
 fn needs_escape(text: &[u8]) -> bool {
-    let escaped = |b: u8| (b < 0x20) | (b == b'"') | (b == b'\\');
-    // Sixteen bytes at a time, without an early exit inside, so that they are compared at
-    // once (a fold over all the bytes was not: about 170 instructions more an answer).
+    any_byte(text, |b| (b < 0x20) | (b == b'"') | (b == b'\\'))
+}
+
+/// Whether `wanted` holds for a byte of `text`. Sixteen bytes at a time, without an early
+/// exit inside, so that they are compared at once (a fold over all the bytes was not: about
+/// 170 instructions more an answer). On the short texts of a request (its target, a task id,
+/// a passphrase) this costs a third of memchr's search, which has more to set up.
+fn any_byte(text: &[u8], wanted: impl Fn(u8) -> bool) -> bool {
     let mut chunks = text.chunks_exact(16);
-    let in_chunks = chunks.any(|chunk| chunk.iter().fold(false, |any, &b| any | escaped(b)));
-    in_chunks || chunks.remainder().iter().any(|&b| escaped(b))
+    let in_chunks = chunks.any(|chunk| chunk.iter().fold(false, |any, &b| any | wanted(b)));
+    in_chunks || chunks.remainder().iter().any(|&b| wanted(b))
 }
 
 /// The API gateway's error.
@@ -207,23 +248,41 @@ pub fn answer(
     body: &[u8],
     request_id: &str,
 ) -> MockAnswer {
-    let (path, query) = match memchr::memchr(b'?', target.as_bytes()) {
-        Some(at) => (&target[..at], &target[at + 1..]),
-        None => (target, ""),
-    };
+    reply(fixture, method, target, headers, body, request_id).answer(request_id)
+}
+
+/// [`answer`]'s status, body and what decides its headers.
+pub(crate) fn reply(
+    fixture: &Fixture,
+    method: &http::Method,
+    target: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    request_id: &str,
+) -> Reply {
+    let (path, query) = split_target(target);
     if method == http::Method::POST && path == crate::iam::TOKENS_PATH {
-        return iam::answer(fixture, body, request_id);
+        return iam::answer(fixture, body);
     }
     let assumed = &fixture.assumptions;
     let head = method == http::Method::HEAD && assumed.head == Head::AsGet;
-    let mut answer = match gateway(fixture, method, path, query, headers) {
-        Err(refusal) => refusal.answer(request_id),
-        Ok((token, task_id)) => service(fixture, token, &task_id, request_id),
+    let mut reply = match gateway(fixture, method, path, query, headers) {
+        Err(refusal) => refusal.reply(request_id),
+        Ok((token, task_id)) => service(fixture, token, &task_id),
     };
     if head {
-        answer.body.clear();
+        reply.body.clear();
     }
-    answer
+    reply
+}
+
+/// `target`'s path and its query (empty when it has none).
+fn split_target(target: &str) -> (&str, &str) {
+    if any_byte(target.as_bytes(), |b| b == b'?') {
+        target.split_once('?').expect("a `?` was seen")
+    } else {
+        (target, "")
+    }
 }
 
 /// What the gateway refuses, before the service sees the call.
@@ -239,7 +298,7 @@ enum Refusal {
 }
 
 impl Refusal {
-    fn answer(&self, request_id: &str) -> MockAnswer {
+    fn reply(&self, request_id: &str) -> Reply {
         let (status, code, message) = match self {
             Refusal::NotPublished => (
                 404,
@@ -258,7 +317,7 @@ impl Refusal {
             ),
             Refusal::Malformed(what) => (400, "APIGW.0201", *what),
         };
-        MockAnswer::gateway_error(status, code, message, request_id)
+        Reply::gateway_error(status, code, message, request_id)
     }
 }
 
@@ -306,26 +365,26 @@ fn gateway<'f, 'p>(
 }
 
 /// The service's checks, in the order the fixture assumes.
-fn service(fixture: &Fixture, token: &Token, task_id: &str, request_id: &str) -> MockAnswer {
+fn service(fixture: &Fixture, token: &Token, task_id: &str) -> Reply {
     let assumed = &fixture.assumptions;
     let length = || {
         if task_id.is_empty() {
-            return Some(invalid_task_id(request_id));
+            return Some(invalid_task_id());
         }
         // No more characters than bytes: only a long id is counted.
         let max = *limits::TASK_ID_CHARS.end();
         let long = task_id.len() > max && task_id.chars().count() > max;
         long.then(|| match assumed.long_task_id {
-            LongTaskId::Invalid => invalid_task_id(request_id),
-            LongTaskId::NotFound => no_task(request_id),
+            LongTaskId::Invalid => invalid_task_id(),
+            LongTaskId::NotFound => no_task(),
         })
     };
-    let permission = || (!token.permitted).then(|| forbidden(request_id));
+    let permission = || (!token.permitted).then(forbidden);
     let task = fixture.task(task_id);
     let existence = || {
         task.is_none().then(|| match assumed.unknown_task {
-            UnknownTask::NotFound => no_task(request_id),
-            UnknownTask::Forbidden => forbidden(request_id),
+            UnknownTask::NotFound => no_task(),
+            UnknownTask::Forbidden => forbidden(),
         })
     };
     let refusal = match assumed.check_order {
@@ -335,22 +394,21 @@ fn service(fixture: &Fixture, token: &Token, task_id: &str, request_id: &str) ->
     };
     match (refusal, task) {
         (Some(refusal), _) => refusal,
-        (None, Some(task)) => MockAnswer::written(200, request_id, passphrase_body(task)),
-        (None, None) => no_task(request_id),
+        (None, Some(task)) => Reply::written(200, passphrase_body(task)),
+        (None, None) => no_task(),
     }
 }
 
-fn invalid_task_id(request_id: &str) -> MockAnswer {
-    MockAnswer::sms_error(
+fn invalid_task_id() -> Reply {
+    Reply::sms_error(
         400,
         "SMS.0202",
         "Invalid parameter: task_id must be 1 to 36 characters",
-        request_id,
     )
 }
 
-fn no_task(request_id: &str) -> MockAnswer {
-    MockAnswer::sms_error(404, "SMS.2252", "The task does not exist", request_id)
+fn no_task() -> Reply {
+    Reply::sms_error(404, "SMS.2252", "The task does not exist")
 }
 
 /// The decoded task id, if `path` is `/v3/tasks/{task_id}/passphrase` with one segment in
@@ -377,17 +435,17 @@ fn route<'p>(path: &'p str, assumed: &Assumptions) -> Option<Cow<'p, str>> {
     }
     // One look for both: most ids hold neither a `/` (no route) nor a `%` (an escape to
     // decode), and are taken as they stand.
-    match memchr::memchr2(b'/', b'%', segment.as_bytes()) {
-        None => Some(Cow::Borrowed(segment)),
-        Some(_) if segment.contains('/') => None,
-        Some(_) => Some(Cow::Owned(
+    match any_byte(segment.as_bytes(), |b| (b == b'/') | (b == b'%')) {
+        false => Some(Cow::Borrowed(segment)),
+        true if segment.contains('/') => None,
+        true => Some(Cow::Owned(
             percent_decode_str(segment).decode_utf8_lossy().into_owned(),
         )),
     }
 }
 
 /// The page's 403: an IAM policy denial, every documented field present.
-fn forbidden(request_id: &str) -> MockAnswer {
+fn forbidden() -> Reply {
     const DENIED: &str = "You do not have permission to perform action sms:server:getTaskPassphrase on resource sms:*:*:task:*.";
     let body = json!({
         "error_code": "SMS.9004",
@@ -396,7 +454,7 @@ fn forbidden(request_id: &str) -> MockAnswer {
         "error_param": [DENIED],
         "details": [{"error_code": "SMS.9004", "error_msg": DENIED}],
     });
-    MockAnswer::json(403, request_id, &body)
+    Reply::json(403, &body)
 }
 
 #[cfg(test)]
@@ -439,21 +497,39 @@ mod tests {
         }
     }
 
-    /// A byte that needs an escape is found wherever it stands: in a run of sixteen or in
-    /// the rest; and a byte that needs none is not.
+    /// Each look at a request's texts finds the bytes it is for wherever they stand, in a run
+    /// of sixteen or in the rest, and no other byte: an escape in a body's text, a `/` or
+    /// a `%` in a task id, a `?` in a target.
     #[test]
-    fn an_escape_is_found_at_every_place() {
+    fn each_look_finds_its_bytes_at_every_place() {
+        let assumed = Assumptions::default();
         for len in 1..=48 {
             for at in 0..len {
-                for byte in [0x00, 0x1f, b'"', b'\\', 0x20, 0x7f, b'/', 0xc3] {
+                for byte in [0x00, 0x1f, b'"', b'\\', 0x20, 0x7f, b'/', b'%', b'?', 0xc3] {
                     let mut text = vec![b'x'; len];
                     text[at] = byte;
-                    let expected = byte < 0x20 || byte == b'"' || byte == b'\\';
-                    assert_eq!(needs_escape(&text), expected, "{byte:#x} at {at} of {len}");
+                    let place = format!("{byte:#x} at {at} of {len}");
+                    let escape = byte < 0x20 || byte == b'"' || byte == b'\\';
+                    assert_eq!(needs_escape(&text), escape, "{place}");
+                    let Ok(text) = std::str::from_utf8(&text) else {
+                        continue;
+                    };
+                    let path = format!("{PATH_PREFIX}{text}{PATH_SUFFIX}");
+                    let id = route(&path, &assumed);
+                    match byte {
+                        b'/' => assert_eq!(id, None, "{place}"),
+                        b'%' => assert!(matches!(id, Some(Cow::Owned(_))), "{place}"),
+                        _ => assert_eq!(id, Some(Cow::Borrowed(text)), "{place}"),
+                    }
+                    let target = format!("/p{text}");
+                    let query = if byte == b'?' { &text[at + 1..] } else { "" };
+                    let path = &target[..target.len() - query.len() - usize::from(byte == b'?')];
+                    assert_eq!(split_target(&target), (path, query), "{place}");
                 }
             }
         }
         assert!(!needs_escape(b""));
+        assert_eq!(split_target(""), ("", ""));
     }
 
     /// A request id is 32 lower-case hex digits, and prints as it reads.

@@ -17,6 +17,7 @@ mod https;
 mod iam;
 mod live;
 mod mock;
+mod mock_host;
 mod mock_server;
 mod openapi;
 mod properties;

@@ -21,13 +21,15 @@ use tokio::io::{AsyncRead, AsyncWrite};
 pub use crate::host::Limits;
 pub use standalone::standalone;
 
-use super::{Fixture, MockAnswer, REQUEST_ID_HEADER, answer, new_request_id};
+use super::{Fixture, MockAnswer, REQUEST_ID_HEADER, new_request_id, reply};
 use crate::host::{Handler, Host, listen};
 
 /// What the mock's host is called in its messages.
 const NAME: &str = "mock";
 /// The request id's header, as hyper names it.
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// IAM's header for the token it issued, as hyper names it.
+const SUBJECT_TOKEN: HeaderName = HeaderName::from_static("x-subject-token");
 /// Every answer's `Content-Type`, checked once when this crate is built (`from_static` at
 /// run time checks it a byte at a time).
 const JSON: HeaderValue = HeaderValue::from_static(super::CONTENT_TYPE);
@@ -73,7 +75,7 @@ impl Handler for MockService {
         if request.method() != Method::POST {
             // Only IAM's POST has a body worth reading: every other answer is ready at once.
             let (parts, _) = request.into_parts();
-            return Answering::Ready(ready(Ok(respond(&self.fixture, &parts, b""))));
+            return Answering::Ready(ready(Ok(respond(&self.fixture, parts, b""))));
         }
         let fixture = Arc::clone(&self.fixture);
         Answering::Reading(Box::pin(async move {
@@ -83,7 +85,7 @@ impl Handler for MockService {
                 .await
                 .map(|collected| collected.to_bytes())
                 .unwrap_or_default();
-            Ok(respond(&fixture, &parts, &body))
+            Ok(respond(&fixture, parts, &body))
         }))
     }
 
@@ -96,26 +98,52 @@ impl Handler for MockService {
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The mock's answer to a request whose head is `parts` and whose body is `body`.
-fn respond(fixture: &Fixture, parts: &http::request::Parts, body: &[u8]) -> Response<Full<Bytes>> {
+fn respond(
+    fixture: &Fixture,
+    mut parts: http::request::Parts,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
     let target = parts
         .uri
         .path_and_query()
         .map_or("/", |target| target.as_str());
-    response(answer(
+    let request_id = new_request_id();
+    let reply = reply(
         fixture,
         &parts.method,
         target,
         &parts.headers,
         body,
-        &new_request_id(),
-    ))
+        &request_id,
+    );
+    // The request's header map, emptied, carries the answer's: its memory is allocated
+    // already (a map of its own cost two allocations and two frees, about 570 instructions
+    // of the 13,700 a request).
+    let mut headers = std::mem::take(&mut parts.headers);
+    headers.clear();
+    headers.append(CONTENT_TYPE, JSON);
+    headers.append(
+        REQUEST_ID,
+        HeaderValue::from_bytes(request_id.as_bytes()).expect("hex digits are a header value"),
+    );
+    if let Some(token) = reply.subject_token {
+        let token = HeaderValue::try_from(token).expect("a fixture's token is a header value");
+        headers.append(SUBJECT_TOKEN, token);
+    }
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() = status(reply.status);
+    *response.headers_mut() = headers;
+    response
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).expect("the mock answers valid statuses")
 }
 
 /// A mock's answer (the mock's behaviour, the gateway's errors) as a hyper response.
 pub fn response(mock: MockAnswer) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(mock.body)));
-    *response.status_mut() =
-        StatusCode::from_u16(mock.status).expect("the mock answers valid statuses");
+    *response.status_mut() = status(mock.status);
     let headers = response.headers_mut();
     for (name, value) in mock.headers {
         let name = match name {
