@@ -2,7 +2,7 @@
 //!
 //! Its behaviour is one pure function, [`answer`], of the request (method, path, headers,
 //! body) and the [`Fixture`]: no I/O and nothing kept per request, so every host serves the
-//! same answers and memory stays flat. `POST /v3/auth/tokens` goes to its IAM ([`iam`]),
+//! same answers and memory stays flat. `POST /v3/auth/tokens` goes to its IAM (`iam.rs`),
 //! which issues the fixture's tokens to the fixture's users. The hosts are [`server`] (the
 //! shared hyper host, with limits: the embedded default target and `sms-conformance mock`)
 //! and, in this crate's tests, wiremock. `server` takes the function's core (`reply`: the
@@ -14,7 +14,7 @@
 
 mod assumptions;
 mod fixture;
-pub mod iam;
+mod iam;
 pub mod server;
 
 use std::borrow::Cow;
@@ -188,15 +188,17 @@ fn needs_escape(text: &[u8]) -> bool {
 
 /// Whether `wanted` holds for a byte of `text`. Sixteen bytes at a time, without an early
 /// exit inside, so that they are compared at once (a fold over all the bytes was not: about
-/// 170 instructions more an answer); the last sixteen cover the rest, overlapping the runs
-/// before them, rather than a byte at a time. On the short texts of a request (its target, a
-/// task id, a passphrase) this costs a third of memchr's search, which has more to set up.
+/// 170 instructions more an answer); past the last run of sixteen, the last sixteen bytes,
+/// overlapping it, rather than the rest a byte at a time. A text shorter than sixteen is
+/// read a byte at a time. On a request's target and task id this costs a third of memchr's
+/// search, which has more to set up.
 fn any_byte(text: &[u8], wanted: impl Fn(u8) -> bool) -> bool {
     let in_run = |run: &[u8; 16]| run.iter().fold(false, |any, &b| any | wanted(b));
-    let (runs, _) = text.as_chunks::<16>();
-    match text.last_chunk::<16>() {
-        Some(last) => runs.iter().any(in_run) || in_run(last),
-        None => text.iter().any(|&b| wanted(b)),
+    let (runs, rest) = text.as_chunks::<16>();
+    match (text.last_chunk::<16>(), rest.is_empty()) {
+        (None, _) => text.iter().any(|&b| wanted(b)),
+        (Some(_), true) => runs.iter().any(in_run),
+        (Some(last), false) => runs.iter().any(in_run) || in_run(last),
     }
 }
 
@@ -241,11 +243,11 @@ impl std::fmt::Display for RequestId {
     }
 }
 
-/// A fresh request id.
+/// A fresh request id: random, but not unpredictable.
 pub fn new_request_id() -> RequestId {
     // A request id is told apart, not kept secret: fastrand's generator (a thread's own,
     // seeded apart) rather than a cryptographic one, and each byte's two digits from a
-    // table (`Uuid::new_v4().simple()` cost about 165 instructions a request, this about 90).
+    // table (`Uuid::new_v4().simple()` cost about 167 instructions a request, this 128).
     let mut digits = [0; 32];
     let (pairs, _) = digits.as_chunks_mut::<2>();
     for (pair, byte) in pairs.iter_mut().zip(fastrand::u128(..).to_be_bytes()) {
@@ -304,7 +306,8 @@ pub(crate) fn reply(
     reply
 }
 
-/// `target`'s path and its query (empty when it has none).
+/// `target`'s path and its query (empty when it has none). A target with a query is read
+/// twice, to the `?`: few have one.
 fn split_target(target: &str) -> (&str, &str) {
     if any_byte(target.as_bytes(), |b| b == b'?') {
         target.split_once('?').expect("a `?` was seen")
@@ -463,12 +466,14 @@ fn route<'p>(path: &'p str, assumed: &Assumptions) -> Option<Cow<'p, str>> {
     }
     // One look for both: most ids hold neither a `/` (no route) nor a `%` (an escape to
     // decode), and are taken as they stand.
-    match any_byte(segment.as_bytes(), |b| (b == b'/') | (b == b'%')) {
-        false => Some(Cow::Borrowed(segment)),
-        true if segment.contains('/') => None,
-        true => Some(Cow::Owned(
+    if !any_byte(segment.as_bytes(), |b| (b == b'/') | (b == b'%')) {
+        Some(Cow::Borrowed(segment))
+    } else if segment.contains('/') {
+        None
+    } else {
+        Some(Cow::Owned(
             percent_decode_str(segment).decode_utf8_lossy().into_owned(),
-        )),
+        ))
     }
 }
 
@@ -533,26 +538,27 @@ mod tests {
         let assumed = Assumptions::default();
         for len in 1..=48 {
             for at in 0..len {
-                for byte in [0x00, 0x1f, b'"', b'\\', 0x20, 0x7f, b'/', b'%', b'?', 0xc3] {
-                    let mut text = vec![b'x'; len];
-                    text[at] = byte;
-                    let place = format!("{byte:#x} at {at} of {len}");
-                    let escape = byte < 0x20 || byte == b'"' || byte == b'\\';
-                    assert_eq!(needs_escape(&text), escape, "{place}");
-                    let Ok(text) = std::str::from_utf8(&text) else {
-                        continue;
-                    };
+                for mark in [
+                    "\0", "\u{1f}", "\"", "\\", " ", "\u{7f}", "/", "%", "?", "é",
+                ] {
+                    // `len` letters, the one at `at` replaced with `mark` (é: two bytes).
+                    let text = format!("{}{mark}{}", "x".repeat(at), "x".repeat(len - at - 1));
+                    let place = format!("{mark:?} at {at} of {len}");
+                    let escape = matches!(mark, "\0" | "\u{1f}" | "\"" | "\\");
+                    assert_eq!(needs_escape(text.as_bytes()), escape, "{place}");
                     let path = format!("{PATH_PREFIX}{text}{PATH_SUFFIX}");
                     let id = route(&path, &assumed);
-                    match byte {
-                        b'/' => assert_eq!(id, None, "{place}"),
-                        b'%' => assert!(matches!(id, Some(Cow::Owned(_))), "{place}"),
-                        _ => assert_eq!(id, Some(Cow::Borrowed(text)), "{place}"),
+                    match mark {
+                        "/" => assert_eq!(id, None, "{place}"),
+                        "%" => assert!(matches!(id, Some(Cow::Owned(_))), "{place}"),
+                        _ => assert_eq!(id, Some(Cow::Borrowed(text.as_str())), "{place}"),
                     }
                     let target = format!("/p{text}");
-                    let query = if byte == b'?' { &text[at + 1..] } else { "" };
-                    let path = &target[..target.len() - query.len() - usize::from(byte == b'?')];
-                    assert_eq!(split_target(&target), (path, query), "{place}");
+                    let expected = match mark {
+                        "?" => (&target[..at + 2], &target[at + 3..]),
+                        _ => (target.as_str(), ""),
+                    };
+                    assert_eq!(split_target(&target), expected, "{place}");
                 }
             }
         }

@@ -49,7 +49,8 @@ async fn the_host_serves_what_the_pure_behaviour_answers_and_nothing_of_the_requ
         headers.push(("X-Auth-Token", token));
     }
 
-    let served = served(&fixture, &format!("{method} {target}"), &headers, &body).await;
+    let mut stream = connect(&fixture).await;
+    let served = exchange(&mut stream, &format!("{method} {target}"), &headers, &body).await;
     let request_id = served
         .header("x-request-id")
         .expect("an X-Request-Id")
@@ -68,6 +69,37 @@ async fn the_host_serves_what_the_pure_behaviour_answers_and_nothing_of_the_requ
         &request_id,
     );
 
+    assert_served_as(&served, &pure);
+}
+
+/// hyper parses a kept-alive connection's next request into the header map the answer
+/// before it was sent in: the second request is read from its own headers alone.
+#[tokio::test]
+async fn a_kept_alive_connection_answers_each_request_from_its_own_headers() {
+    let fixture = Arc::new(Fixture::builtin());
+    let target = format!("/v3/tasks/{}/passphrase", fixture.tasks[0].id);
+    let token = builtin_token("token");
+    let mut stream = connect(&fixture).await;
+    let first = [ECHO_BAIT, ("X-Auth-Token", token.as_str())];
+    let permitted = exchange(&mut stream, &format!("GET {target}"), &first, "").await;
+    assert_eq!(permitted.status, 200);
+    let second = [("X-Second-Bait", "request-only")];
+    let refused = exchange(&mut stream, &format!("GET {target}"), &second, "").await;
+    let request_id = refused.header("x-request-id").expect("an X-Request-Id");
+    let pure = mock::answer(
+        &fixture,
+        &http::Method::GET,
+        &target,
+        &http::HeaderMap::new(),
+        b"",
+        request_id,
+    );
+    assert_eq!(pure.status, 401, "no token: the gateway's 401");
+    assert_served_as(&refused, &pure);
+}
+
+/// `served` is `pure`, but for the headers hyper adds.
+fn assert_served_as(served: &RawAnswer, pure: &mock::MockAnswer) {
     assert_eq!(served.status, pure.status);
     assert_eq!(
         String::from_utf8_lossy(&served.body),
@@ -102,19 +134,23 @@ fn iam_request(fixture: &Fixture, password: &str) -> String {
     .to_string()
 }
 
-/// The answer of the embedded mock's host, on loopback, to `request_line` with `headers` and
-/// `body`, sent on a raw connection.
-async fn served(
-    fixture: &Arc<Fixture>,
-    request_line: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> RawAnswer {
+/// A connection to the embedded mock's host, on loopback.
+async fn connect(fixture: &Arc<Fixture>) -> TcpStream {
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let (addr, serving) = mock::server::bind(loopback, Arc::clone(fixture), std::future::pending())
         .await
         .unwrap();
     tokio::spawn(serving);
+    TcpStream::connect(addr).await.unwrap()
+}
+
+/// The answer to `request_line` with `headers` and `body`, sent on `stream`.
+async fn exchange(
+    stream: &mut TcpStream,
+    request_line: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> RawAnswer {
     let mut request = format!("{request_line} HTTP/1.1\r\nHost: mock\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
@@ -127,7 +163,6 @@ async fn served(
     }
     request.push_str("\r\n");
     request.push_str(body);
-    let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();
-    read_answer(&mut stream).await.expect("an answer")
+    read_answer(stream).await.expect("an answer")
 }
