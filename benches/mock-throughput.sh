@@ -2,10 +2,12 @@
 # The standalone mock against a bare hyper server that answers the same bytes
 # (examples/bare_hyper.rs), side by side on this machine: requests a second and latency
 # percentiles from wrk on loopback, rounds alternating between the two, and the ratio.
-# Each round pairs the two, so each round gives a ratio; the median ratio is printed with the
-# interval that holds it with 95% confidence (benches/median.sh: 20 rounds give a useful one).
+# Each round pairs the two (which goes first alternates), so each round gives a ratio; the
+# median ratio is printed with the interval that holds it with 95% confidence
+# (benches/median.sh: 20 rounds give a useful one).
 # Run on demand: bash benches/mock-throughput.sh   (installs wrk from Debian if missing)
-# BIN_DIR, ROUNDS (default 3), SECONDS_PER_ROUND (10), CONNECTIONS (32), MOCK_ARGS (extra mock flags).
+# BIN_DIR, ROUNDS (default 3), SECONDS_PER_ROUND (10), CONNECTIONS (32), MOCK_ARGS (extra mock
+# flags), ORDER (alternate; fixed: bare first every round, as before the twelfth session).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=benches/median.sh
@@ -27,7 +29,7 @@ mock_pid=$!
 "$BIN_DIR/examples/bare_hyper" "127.0.0.1:$bare_port" >/dev/null &
 bare_pid=$!
 lua=$(mktemp)
-trap 'kill $mock_pid $bare_pid 2>/dev/null; rm -f "$lua" "$lua.results" "$lua.out"' EXIT
+trap 'kill $mock_pid $bare_pid 2>/dev/null; rm -f "$lua" "$lua.results" "$lua.out" "$lua.bare" "$lua.mock"' EXIT
 sleep 0.5
 token=$(awk '/name: token$/ {getline; print $2}' src/mock/default-fixture.yaml)
 echo "wrk.headers[\"X-Auth-Token\"] = \"$token\"" > "$lua"
@@ -60,12 +62,17 @@ measure "$bare_port" "$bare_pid" >/dev/null   # warm-up, both
 measure "$mock_port" "$mock_pid" >/dev/null
 printf "%-6s %-5s %12s %9s %9s %12s\n" round server "requests/s" "p50 ms" "p99 ms" "CPU µs/req"
 for round in $(seq "$rounds"); do
-  for server in bare mock; do
+  # Which goes first alternates (ORDER=fixed: bare first every round), so that a machine
+  # that speeds up or slows down within a round favours neither; results are kept bare first.
+  order="bare mock"
+  if [ "${ORDER:-alternate}" = alternate ] && [ $((round % 2)) -eq 0 ]; then order="mock bare"; fi
+  for server in $order; do
     if [ $server = mock ]; then port=$mock_port pid=$mock_pid; else port=$bare_port pid=$bare_pid; fi
     read -r rps p50 p99 cpu_per_request < <(measure "$port" "$pid")
     printf "%-6s %-5s %12s %9s %9s %12s\n" "$round" "$server" "$rps" "$p50" "$p99" "$cpu_per_request"
-    echo "$server $rps $p99 $cpu_per_request" >> "$lua.results"
+    echo "$server $rps $p99 $cpu_per_request" > "$lua.$server"
   done
+  cat "$lua.bare" "$lua.mock" >> "$lua.results"
 done
 # A round's ratio: mock/bare requests a second, bare/mock CPU a request (higher is better).
 ratios() { paste - - < "$lua.results" | awk -v column="$1" '{ print (column == 2 ? $6 / $2 : $4 / $8) }' | median_interval; }
