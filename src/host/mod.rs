@@ -508,6 +508,84 @@ mod tests {
         assert_eq!(polls.load(Ordering::Relaxed), 1);
     }
 
+    /// A waker that counts its wakes.
+    #[derive(Default)]
+    struct Counted(AtomicUsize);
+
+    impl Wake for Counted {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A stop that is ready at its third wake, and wakes its waker at each.
+    struct Thrice {
+        wakes: usize,
+        waker: Option<Waker>,
+    }
+
+    impl Thrice {
+        fn wake(&mut self) {
+            self.wakes += 1;
+            if let Some(waker) = self.waker.take() {
+                waker.wake();
+            }
+        }
+    }
+
+    /// A stop and its handle, shared with the test.
+    #[derive(Clone)]
+    struct Stop(Arc<std::sync::Mutex<Thrice>>);
+
+    impl Future for Stop {
+        type Output = ();
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            let mut stop = self.0.lock().unwrap();
+            if stop.wakes >= 3 {
+                return Poll::Ready(());
+            }
+            stop.waker = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+
+    /// Each wake of the stop reaches the task, with the waker of the task's latest poll:
+    /// after a wake that found the stop not ready, and after the task's waker changed.
+    #[test]
+    fn each_wake_of_the_stop_reaches_the_tasks_latest_waker() {
+        let stop = Stop(Arc::new(std::sync::Mutex::new(Thrice {
+            wakes: 0,
+            waker: None,
+        })));
+        let mut until = until_stopped(std::future::pending::<()>(), stop.clone());
+        let (first, second) = (Arc::new(Counted::default()), Arc::new(Counted::default()));
+        let poll = |until: &mut UntilStopped<_, _>, task: &Arc<Counted>| {
+            let waker = Waker::from(Arc::clone(task));
+            Pin::new(until).poll(&mut Context::from_waker(&waker))
+        };
+        let wakes = |task: &Arc<Counted>| task.0.load(Ordering::Relaxed);
+        let wake_the_stop = || stop.0.lock().unwrap().wake();
+        // The task's waker changes before any wake...
+        assert_eq!(poll(&mut until, &first), Poll::Pending);
+        assert_eq!(poll(&mut until, &second), Poll::Pending);
+        wake_the_stop();
+        assert_eq!((wakes(&first), wakes(&second)), (0, 1), "the first wake");
+        // ... then the stop, woken, is not ready: polled again with the same waker ...
+        assert_eq!(poll(&mut until, &second), Poll::Pending);
+        wake_the_stop();
+        assert_eq!((wakes(&first), wakes(&second)), (0, 2), "the second wake");
+        // ... and again after the waker changed back.
+        assert_eq!(poll(&mut until, &first), Poll::Pending);
+        wake_the_stop();
+        assert_eq!((wakes(&first), wakes(&second)), (1, 2), "the third wake");
+        assert_eq!(poll(&mut until, &first), Poll::Ready(Ended::Stopping));
+    }
+
     /// A stop that comes while the connection waits wakes it, and is seen.
     #[tokio::test]
     async fn a_stop_that_comes_later_is_seen() {
