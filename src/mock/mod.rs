@@ -78,11 +78,6 @@ impl MockAnswer {
             })
             .collect()
     }
-
-    /// The API gateway's error: `{error_code, error_msg, request_id}`, with `X-Request-Id`.
-    pub fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> MockAnswer {
-        Reply::gateway_error(status, code, message, request_id).answer(request_id)
-    }
 }
 
 /// What the mock answers, before a host puts it in its own terms: [`answer`] as a

@@ -39,7 +39,7 @@ use crate::contract::Contract;
 use crate::host::{self, Handler, Limits, Stopped};
 use crate::http::{Answer, Capped, HttpClient, Over, TransportError};
 use crate::iam::{SUBJECT_TOKEN_HEADER, TOKENS_PATH};
-use crate::mock::{MockAnswer, REQUEST_ID_HEADER, new_request_id, server};
+use crate::mock::{REQUEST_ID_HEADER, server};
 use crate::redact::Redactor;
 use crate::runner::{Problem, TOKEN_HEADER, check_contract};
 
@@ -437,8 +437,7 @@ impl Proxy {
 
 /// The proxy's own 502, in the gateway's shape, saying `message`; and its request id.
 fn gateway_502(code: &str, message: &str) -> (Response<ProxyBody>, String) {
-    let id = new_request_id();
-    let response = server::response(MockAnswer::gateway_error(502, code, message, &id));
+    let (response, id) = server::gateway_error(502, code, message);
     (response.map(body::full), id.to_string())
 }
 

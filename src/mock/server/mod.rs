@@ -4,7 +4,6 @@
 
 mod standalone;
 
-use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::net::SocketAddr;
@@ -14,14 +13,14 @@ use std::task::{Context, Poll};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use crate::host::Limits;
 pub use standalone::standalone;
 
-use super::{Fixture, MockAnswer, REQUEST_ID_HEADER, new_request_id, reply};
+use super::{Fixture, Reply, RequestId, new_request_id, reply};
 use crate::host::{Handler, Host, listen};
 
 /// What the mock's host is called in its messages.
@@ -122,6 +121,15 @@ fn respond(
     // connection keeps the map its largest request needed (at most hyper's 100 headers).
     let mut headers = std::mem::take(&mut parts.headers);
     headers.clear();
+    in_response(reply, &request_id, headers)
+}
+
+/// `reply` as a hyper response, its headers appended to `headers` (empty).
+fn in_response(
+    reply: Reply,
+    request_id: &RequestId,
+    mut headers: HeaderMap,
+) -> Response<Full<Bytes>> {
     headers.append(CONTENT_TYPE, JSON);
     headers.append(
         REQUEST_ID,
@@ -142,41 +150,21 @@ fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).expect("the mock answers valid statuses")
 }
 
-/// A mock's answer as a hyper response: the gateway's errors the hosts make themselves
-/// ([`throttled`], the proxy's), and a test's own answers.
-pub fn response(mock: MockAnswer) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(mock.body)));
-    *response.status_mut() = status(mock.status);
-    let headers = response.headers_mut();
-    for (name, value) in mock.headers {
-        let name = match name {
-            "Content-Type" => CONTENT_TYPE,
-            REQUEST_ID_HEADER => REQUEST_ID,
-            other => {
-                HeaderName::from_bytes(other.as_bytes()).expect("the mock's header names are valid")
-            }
-        };
-        // The mock's header values are valid.
-        let value = match value {
-            Cow::Borrowed(super::CONTENT_TYPE) => JSON,
-            // `from_static` would refuse the bytes past ASCII a header value may hold.
-            Cow::Borrowed(value) => HeaderValue::from_str(value).expect("a valid header value"),
-            Cow::Owned(value) => HeaderValue::try_from(value).expect("a valid header value"),
-        };
-        headers.append(name, value);
-    }
-    response
+/// The API gateway's error (`status`, `code`, saying `message`) as a hyper response, for the
+/// answers the hosts make themselves ([`throttled`], the proxy's 502); and its request id.
+pub fn gateway_error(status: u16, code: &str, message: &str) -> (Response<Full<Bytes>>, RequestId) {
+    let request_id = new_request_id();
+    let reply = Reply::gateway_error(status, code, message, &request_id);
+    (
+        in_response(reply, &request_id, HeaderMap::new()),
+        request_id,
+    )
 }
 
 /// The gateway's throttling answer (429 `APIGW.0308`), saying `message`: what the mock's and
 /// the proxy's hosts answer a connection over their cap.
 pub fn throttled(message: &str) -> Response<Full<Bytes>> {
-    response(MockAnswer::gateway_error(
-        429,
-        "APIGW.0308",
-        message,
-        &new_request_id(),
-    ))
+    gateway_error(429, "APIGW.0308", message).0
 }
 
 /// The mock's answer, as the service gives it.
@@ -205,16 +193,27 @@ impl Future for Answering {
 mod tests {
     use super::*;
 
-    /// A header value past ASCII, as a tweak of a test may add, reaches hyper as it is.
-    #[test]
-    fn a_header_value_past_ascii_is_passed_on() {
-        let mut mock = MockAnswer::gateway_error(429, "APIGW.0308", "slow down", "0123");
-        mock.headers.push(("X-Note", Cow::Borrowed("caf\u{e9}")));
-        let answer = response(mock);
-        assert_eq!(
-            answer.headers()["x-note"].as_bytes(),
-            "caf\u{e9}".as_bytes()
-        );
-        assert_eq!(answer.headers()[CONTENT_TYPE], super::super::CONTENT_TYPE);
+    /// The gateway's errors the hosts make themselves are the behaviour's, in its words: the
+    /// headers `MockAnswer` lists, and the request id returned in the header and the body.
+    #[tokio::test]
+    async fn a_hosts_own_gateway_error_is_the_behaviours() {
+        let (answer, id) = gateway_error(429, "APIGW.0308", "slow down");
+        let pure = Reply::gateway_error(429, "APIGW.0308", "slow down", &id).answer(&id);
+        assert_eq!(answer.status(), pure.status);
+        let headers: Vec<(String, String)> = pure
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_lowercase(), value.to_string()))
+            .collect();
+        let served: Vec<(String, String)> = answer
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(served, headers);
+        let body = answer.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(body, pure.body);
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["request_id"], *id);
     }
 }
