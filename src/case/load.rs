@@ -3,8 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use serde_saphyr::Spanned;
 
@@ -16,6 +15,11 @@ use crate::yaml::{self, FileError};
 /// The fewest case files worth a thread of their own (loading one takes about 17 µs, so
 /// about 1 ms of work): a small selection is loaded on the calling thread alone.
 const FILES_PER_THREAD: usize = 64;
+
+/// How many files a loading thread takes from the walk at once: a lock and a wake for each
+/// file would cost more than the waiting they save, and a thread takes a folder's files in
+/// several turns, so that the threads share even a small suite.
+const CHUNK: usize = 16;
 
 impl Case {
     /// Reads one case from `file`; `id` is its name; `known` tells which schemas and
@@ -116,78 +120,69 @@ fn request_expectation(
 /// Loads every `*.yaml` / `*.yml` file under `dir`, sorted by id. Every broken file is
 /// reported, not just the first, and a file the walk refuses does not hide the others'.
 pub fn load_dir(dir: &Path, known: &Known) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
-    let (files, walked) = case_files(dir);
-    with_walk_errors(walked, load_files(&files, known))
+    load_selected(dir, known, &|_| true).cases
 }
 
-/// The cases `loaded` holds, unless the walk refused files (`walked`): then every error, the
-/// walk's and the cases', in the order of their files.
-pub fn with_walk_errors(
-    walked: Vec<FileError>,
-    loaded: Result<Vec<Arc<Case>>, Vec<FileError>>,
-) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
-    match loaded {
-        Ok(cases) if walked.is_empty() => Ok(cases),
-        loaded => {
-            let mut errors = walked;
-            errors.extend(loaded.err().into_iter().flatten());
-            // Stable: one file's errors keep their order.
-            errors.sort_by(|a, b| a.file.cmp(&b.file));
-            Err(errors)
-        }
-    }
+/// What [`load_selected`] found and loaded.
+pub struct Loaded {
+    /// The id of every case file found, selected or not, in order.
+    pub ids: Vec<String>,
+    /// The selected cases in order, or every error: the walk's and the files'.
+    pub cases: Result<Vec<Arc<Case>>, Vec<FileError>>,
 }
 
-/// Every `*.yaml` / `*.yml` file under `dir` with its case id, sorted by id, and errors for
-/// the files that cannot be case files (or one when there is none): the files found can
-/// still be read, so that their own errors are reported too.
-pub fn case_files(dir: &Path) -> (Vec<(String, PathBuf)>, Vec<FileError>) {
-    let (files, mut errors) = yaml::walk(dir);
-    if files.is_empty() && errors.is_empty() {
-        errors.push(FileError::whole(dir, "no case files (*.yaml) found"));
-    }
-    let mut cases = Vec::with_capacity(files.len());
-    for file in files {
-        let id = case_id(dir, &file);
-        // The id is shown in every output and report: a control character in it could
-        // colour or forge their lines (and XML refuses most of them).
-        if id.chars().any(char::is_control) {
-            errors.push(FileError::whole(
-                dir,
-                format!(
-                    "`{}`: a case's name (its id) may hold no control character: rename the file",
-                    id.escape_debug()
-                ),
-            ));
-        } else {
-            cases.push((id, file));
-        }
-    }
-    (cases, errors)
-}
-
-/// Loads `files` (ids and paths, as [`case_files`] gives them), in their order. Every broken
-/// file is reported, not just the first. A large suite is parsed on every core.
-pub fn load_files(
-    files: &[(String, PathBuf)],
-    known: &Known,
-) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
-    // Each thread takes the next file not yet taken: a thread that starts late, or shares
-    // its core, takes fewer, and none waits for another's share.
-    let next = AtomicUsize::new(0);
+/// Loads the case files under `dir` whose ids `select` takes, in order, while the walk goes
+/// on: a suite of more than [`FILES_PER_THREAD`] files is loaded on every core, the first
+/// files while the walk still lists the folders after them (100,000 files take about 85 ms
+/// to walk). Every broken file is reported, not just the first, and a file the walk refuses
+/// does not hide the others'.
+pub fn load_selected(dir: &Path, known: &Known, select: &dyn Fn(&str) -> bool) -> Loaded {
+    let (send, receive) = mpsc::channel::<Vec<(usize, String, PathBuf)>>();
+    let receive = Mutex::new(receive);
+    // Each thread takes the next chunk not yet taken: a thread that starts late, or shares
+    // its core, takes fewer, and none waits for another's share. The walk's end closes the
+    // channel, and each thread then ends once the chunks are all taken.
     let load = || -> Vec<(usize, Result<Case, FileError>)> {
-        std::iter::from_fn(|| {
-            let at = next.fetch_add(1, Ordering::Relaxed);
-            let (id, file) = files.get(at)?;
-            Some((at, Case::load(id, file, known)))
-        })
-        .collect()
+        let mut loaded = Vec::new();
+        loop {
+            let next = receive
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .recv();
+            let Ok(chunk) = next else {
+                return loaded;
+            };
+            loaded.extend(
+                chunk
+                    .into_iter()
+                    .map(|(at, id, file)| (at, Case::load(&id, &file, known))),
+            );
+        }
     };
-    let threads = crate::processors::processors()
-        .min(files.len().div_ceil(FILES_PER_THREAD))
-        .max(1);
-    let mut loaded = std::thread::scope(|scope| {
-        let others: Vec<_> = (1..threads).map(|_| scope.spawn(load)).collect();
+    let (ids, walked, mut loaded) = std::thread::scope(|scope| {
+        let mut others = Vec::new();
+        let mut ids = Vec::new();
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut selected = 0;
+        let walked = each_case_file(dir, &mut |id, file| {
+            if select(&id) {
+                chunk.push((selected, id.clone(), file));
+                selected += 1;
+                if chunk.len() == CHUNK {
+                    // Nothing ends the receiving end before the walk does.
+                    let _ = send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)));
+                }
+                if selected == FILES_PER_THREAD + 1 {
+                    let threads = crate::processors::processors();
+                    others.extend((1..threads).map(|_| scope.spawn(load)));
+                }
+            }
+            ids.push(id);
+        });
+        if !chunk.is_empty() {
+            let _ = send.send(chunk);
+        }
+        drop(send);
         let mut loaded = load();
         for other in others {
             loaded.extend(
@@ -196,22 +191,56 @@ pub fn load_files(
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             );
         }
-        loaded
+        (ids, walked, loaded)
     });
     loaded.sort_unstable_by_key(|(at, _)| *at);
     let mut cases = Vec::with_capacity(loaded.len());
-    let mut errors = Vec::new();
+    let mut errors = walked;
     for (_, result) in loaded {
         match result {
             Ok(case) => cases.push(Arc::new(case)),
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
+    let cases = if errors.is_empty() {
         Ok(cases)
     } else {
+        // Stable: one file's errors keep their order, the walk's first.
+        errors.sort_by(|a, b| a.file.cmp(&b.file));
         Err(errors)
+    };
+    Loaded { ids, cases }
+}
+
+/// Gives every `*.yaml` / `*.yml` file under `dir` and its case id to `found`, in order of
+/// their ids, as the walk finds them; then gives errors for the files that cannot be case
+/// files (or one when there is none): the files found can still be read, so that their own
+/// errors are reported too.
+fn each_case_file(dir: &Path, found: &mut dyn FnMut(String, PathBuf)) -> Vec<FileError> {
+    let mut any = false;
+    let mut misnamed = Vec::new();
+    let mut errors = yaml::walk_each(dir, &mut |file| {
+        any = true;
+        let id = case_id(dir, &file);
+        // The id is shown in every output and report: a control character in it could
+        // colour or forge their lines (and XML refuses most of them).
+        if id.chars().any(char::is_control) {
+            misnamed.push(FileError::whole(
+                dir,
+                format!(
+                    "`{}`: a case's name (its id) may hold no control character: rename the file",
+                    id.escape_debug()
+                ),
+            ));
+        } else {
+            found(id, file);
+        }
+    });
+    if !any && errors.is_empty() {
+        errors.push(FileError::whole(dir, "no case files (*.yaml) found"));
     }
+    errors.extend(misnamed);
+    errors
 }
 
 /// A file's path under `dir`, without its extension: the walk makes every path by joining

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use serde_saphyr::Spanned;
 
 pub use document::{Document, Judge};
-pub use load::{case_files, load_dir, load_files, with_walk_errors};
+pub use load::{load_dir, load_selected};
 pub use model::{BodyMatch, DEFAULT_PATH, Expected, ExpectedViolation, RequestSpec, TASK_ID_SLOT};
 pub use value::{Template, Value};
 

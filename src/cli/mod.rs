@@ -176,20 +176,18 @@ fn load_all(args: &SuiteArgs, select: &dyn Fn(&str) -> bool) -> Result<Suite, Ve
         .as_ref()
         .map_or_else(|_| Known::anything(), Sources::known);
     // The schemas compile while the cases are read: neither needs the other.
-    let (contract, files, cases) = std::thread::scope(|scope| {
+    let (contract, loaded) = std::thread::scope(|scope| {
         let compiling = scope.spawn(|| sources.and_then(Sources::compile));
-        let (files, walked) = case::case_files(&args.cases);
-        let selected: Vec<_> = files.iter().filter(|(id, _)| select(id)).cloned().collect();
-        let cases = case::with_walk_errors(walked, case::load_files(&selected, &known));
+        let loaded = case::load_selected(&args.cases, &known, select);
         let contract = compiling
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (contract, files, cases)
+        (contract, loaded)
     });
-    match (contract, cases) {
+    match (contract, loaded.cases) {
         (Ok(contract), Ok(cases)) => Ok(Suite {
             contract,
-            ids: files.into_iter().map(|(id, _)| id).collect(),
+            ids: loaded.ids,
             cases,
         }),
         // Every error at once: the contract's, then the files'.

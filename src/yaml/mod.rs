@@ -77,23 +77,35 @@ pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, Vec<FileError>> {
 /// What [`files_under`] finds, and its errors, both: the files found can still be read, so
 /// that their own errors are reported with the walk's.
 pub fn walk(dir: &Path) -> (Vec<PathBuf>, Vec<FileError>) {
-    let mut walk = Walk::default();
+    let mut files = Vec::new();
+    let errors = walk_each(dir, &mut |file| files.push(file));
+    (files, errors)
+}
+
+/// [`walk`], giving each file to `found` as soon as its folder is listed, in the same order:
+/// the first files can be read while the walk goes on. Gives the walk's errors at its end.
+pub fn walk_each(dir: &Path, found: &mut dyn FnMut(PathBuf)) -> Vec<FileError> {
+    let mut walk = Walk {
+        seen: HashSet::new(),
+        found,
+        errors: Vec::new(),
+    };
     walk.folder(dir);
     // No sort here: each folder's entries are walked in order of their names, which gives
     // the paths in order (a path sorts by its components).
-    (walk.files, walk.errors)
+    walk.errors
 }
 
-/// What [`files_under`] has found so far.
-#[derive(Default)]
-struct Walk {
+/// A walk under way.
+struct Walk<'f> {
     /// The real (canonical) folders walked.
     seen: HashSet<PathBuf>,
-    files: Vec<PathBuf>,
+    /// Where each file found goes.
+    found: &'f mut dyn FnMut(PathBuf),
     errors: Vec<FileError>,
 }
 
-impl Walk {
+impl Walk<'_> {
     fn folder(&mut self, dir: &Path) {
         let fail = |e: std::io::Error| FileError::whole(dir, e.to_string());
         match dir.canonicalize() {
@@ -149,7 +161,7 @@ impl Walk {
                 format!("not a regular file ({kind}): only case files are read here"),
             )),
             // A link to nothing is reported when it is read.
-            Ok(None) | Err(_) => self.files.push(path),
+            Ok(None) | Err(_) => (self.found)(path),
         }
     }
 }
