@@ -322,7 +322,28 @@ fn item(content: &str) -> bool {
 
 /// Blank or a comment: no content.
 fn empty(content: &str) -> bool {
-    content.is_empty() || content.starts_with('#')
+    content.is_empty() || starts(content, b'#')
+}
+
+/// Whether `text` starts with the ASCII `byte`. A `char` pattern is encoded and compared
+/// by a call to `memcmp`, for each of a file's many short texts.
+fn starts(text: &str, byte: u8) -> bool {
+    text.as_bytes().first() == Some(&byte)
+}
+
+/// Whether `text` ends with the ASCII `byte`, as [`starts`] looks at its start.
+fn ends(text: &str, byte: u8) -> bool {
+    text.as_bytes().last() == Some(&byte)
+}
+
+/// `text` after the ASCII `byte` it starts with, if it does.
+fn after(text: &str, byte: u8) -> Option<&str> {
+    starts(text, byte).then(|| &text[1..])
+}
+
+/// Whether `text` starts with a quote, single or double.
+fn quote_first(text: &str) -> bool {
+    matches!(text.as_bytes().first(), Some(b'"' | b'\''))
 }
 
 struct Reader<'a> {
@@ -393,8 +414,8 @@ impl<'a> Reader<'a> {
             if at > indent {
                 return None;
             }
-            let after = &content[1..];
-            let rest = unspaced_start(after);
+            let dashed = &content[1..];
+            let rest = unspaced_start(dashed);
             let value = if empty(rest) {
                 self.at += 1;
                 self.nested(indent, false)?
@@ -403,7 +424,7 @@ impl<'a> Reader<'a> {
                 return None;
             } else {
                 // What follows the dash is read as if it were a line of its own.
-                let column = indent + 1 + (after.len() - rest.len());
+                let column = indent + 1 + (dashed.len() - rest.len());
                 self.lines[self.at] = (column, rest);
                 if block_key(rest).is_some() {
                     self.mapping(column)?
@@ -455,7 +476,7 @@ impl<'a> Reader<'a> {
                     Some(comment) => &text[..comment],
                     None => text,
                 });
-                if pair_at(scalar, b": ").is_some() || scalar.ends_with(':') {
+                if pair_at(scalar, b": ").is_some() || ends(scalar, b':') {
                     return None;
                 }
                 plain(scalar)?
@@ -523,8 +544,7 @@ impl<'a> Reader<'a> {
         }
         // Folding keeps the breaks around a blank or deeper line, and a line's own trailing
         // spaces: the full reader's.
-        let unfoldable =
-            |line: &String| line.is_empty() || line.starts_with(' ') || line.ends_with(' ');
+        let unfoldable = |line: &String| line.is_empty() || starts(line, b' ') || ends(line, b' ');
         if folded && lines.iter().any(unfoldable) {
             return None;
         }
@@ -558,26 +578,26 @@ fn insert<'a>(
 /// Nothing after a value but spaces and a comment.
 fn end_of_line(rest: &str) -> Option<()> {
     let trimmed = unspaced_start(rest);
-    (trimmed.is_empty() || (trimmed.len() < rest.len() && trimmed.starts_with('#'))).then_some(())
+    (trimmed.is_empty() || (trimmed.len() < rest.len() && starts(trimmed, b'#'))).then_some(())
 }
 
 /// A block mapping's key and what follows its colon.
 fn block_key(content: &str) -> Option<(Cow<'_, str>, &str)> {
-    let (key, rest) = if content.starts_with(['"', '\'']) {
+    let (key, rest) = if quote_first(content) {
         let (key, rest) = quoted(content)?;
-        (key, rest.strip_prefix(':')?)
+        (key, after(rest, b':')?)
     } else {
         let bytes = content.as_bytes();
         let colon = memchr::memchr_iter(b':', bytes)
             .find(|&at| bytes.get(at + 1).is_none_or(|&next| next == b' '))?;
         let key = &content[..colon];
-        if pair_at(key, b" #").is_some() || key.ends_with(' ') {
+        if pair_at(key, b" #").is_some() || ends(key, b' ') {
             return None;
         }
         (text_key(key)?, &content[colon + 1..])
     };
     let written = &content[..content.len() - rest.len()];
-    if !(rest.is_empty() || rest.starts_with(' ')) || too_long(written) || key == SPANNED_MARKER {
+    if !(rest.is_empty() || starts(rest, b' ')) || too_long(written) || key == SPANNED_MARKER {
         return None;
     }
     Some((key, unspaced_start(rest)))
@@ -623,9 +643,9 @@ fn plain(scalar: &str) -> Option<Tree<'_>> {
         "false" => return Some(Tree::Bool(false)),
         _ => {}
     }
-    let digits = scalar.strip_prefix('-').unwrap_or(scalar);
+    let digits = after(scalar, b'-').unwrap_or(scalar);
     if digits.bytes().all(|b| b.is_ascii_digit()) {
-        if digits.is_empty() || digits.len() > 18 || (digits.starts_with('0') && scalar != "0") {
+        if digits.is_empty() || digits.len() > 18 || (starts(digits, b'0') && scalar != "0") {
             return None;
         }
         return scalar.parse().ok().map(Tree::Int);
@@ -636,7 +656,7 @@ fn plain(scalar: &str) -> Option<Tree<'_>> {
         let word = scalar
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'+' | b'-'));
-        let spaced = scalar.contains(' ');
+        let spaced = scalar.as_bytes().contains(&b' ');
         return (spaced || (word && !numeral(scalar))).then_some(Tree::Text(Cow::Borrowed(scalar)));
     }
     let word = first.is_ascii_alphabetic() || matches!(first, b'/' | b'_' | b'$');
@@ -687,21 +707,25 @@ fn numeral(scalar: &str) -> bool {
 /// A quoted scalar on one line, and what follows its closing quote.
 fn quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
     let quote = text.as_bytes()[0];
-    let stops = |c| c == quote as char || (quote == b'"' && c == '\\');
+    // Where the quote may end: a quote, or in double quotes an escape.
+    let stops = |text: &str| match quote {
+        b'"' => memchr::memchr2(b'"', b'\\', text.as_bytes()),
+        _ => memchr::memchr(quote, text.as_bytes()),
+    };
     let mut rest = &text[1..];
-    let stop = rest.find(stops)?;
+    let stop = stops(rest)?;
     let tail = &rest[stop + 1..];
     // Most quoted strings hold no escape: they are the file's text as it stands.
-    if rest.as_bytes()[stop] == quote && !(quote == b'\'' && tail.starts_with('\'')) {
+    if rest.as_bytes()[stop] == quote && !(quote == b'\'' && starts(tail, b'\'')) {
         return Some((Cow::Borrowed(&rest[..stop]), tail));
     }
     let mut value = String::new();
     loop {
-        let stop = rest.find(stops)?;
+        let stop = stops(rest)?;
         value.push_str(&rest[..stop]);
         let tail = &rest[stop + 1..];
         if quote == b'\'' {
-            match tail.strip_prefix('\'') {
+            match after(tail, b'\'') {
                 Some(tail) => {
                     value.push('\'');
                     rest = tail;
@@ -748,44 +772,44 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
     if depth >= MAX_DEPTH {
         return None;
     }
-    let close = if text.starts_with('[') { ']' } else { '}' };
+    let close = if starts(text, b'[') { b']' } else { b'}' };
     let mut rest = unspaced_start(&text[1..]);
     let mut items = Vec::new();
     let mut entries = Vec::new();
-    if let Some(after) = rest.strip_prefix(close) {
-        rest = after;
+    if let Some(closed) = after(rest, close) {
+        rest = closed;
     } else {
         loop {
-            if close == '}' {
-                let (key, after) = flow_scalar(rest)?;
+            if close == b'}' {
+                let (key, next) = flow_scalar(rest)?;
                 let Tree::Text(key) = key else {
                     return None;
                 };
-                let written = &rest[..rest.len() - after.len()];
+                let written = &rest[..rest.len() - next.len()];
                 if too_long(written) {
                     return None;
                 }
-                let after = unspaced_start(after.strip_prefix(": ")?);
-                let (value, after) = flow_value(after, depth)?;
+                let colon = matches!(next.as_bytes(), [b':', b' ', ..]).then(|| &next[2..])?;
+                let (value, next) = flow_value(unspaced_start(colon), depth)?;
                 if key == SPANNED_MARKER {
                     return None;
                 }
                 insert(&mut entries, key, value)?;
-                rest = after;
+                rest = next;
             } else {
-                let (value, after) = flow_value(rest, depth)?;
+                let (value, next) = flow_value(rest, depth)?;
                 items.push(value);
-                rest = after;
+                rest = next;
             }
             rest = unspaced_start(rest);
-            if let Some(after) = rest.strip_prefix(close) {
-                rest = after;
+            if let Some(closed) = after(rest, close) {
+                rest = closed;
                 break;
             }
-            rest = unspaced_start(rest.strip_prefix(',')?);
+            rest = unspaced_start(after(rest, b',')?);
         }
     }
-    let value = if close == ']' {
+    let value = if close == b']' {
         Tree::List(items)
     } else {
         Tree::Map(entries)
@@ -795,7 +819,7 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
 
 /// An entry of a flow collection: a collection or a scalar.
 fn flow_value(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
-    if text.starts_with(['[', '{']) {
+    if matches!(text.as_bytes().first(), Some(b'[' | b'{')) {
         flow(text, depth + 1)
     } else {
         flow_scalar(text)
@@ -805,7 +829,7 @@ fn flow_value(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
 /// A quoted or plain scalar in a flow collection, and what follows it. A plain one ends at
 /// `,`, `]`, `}`, or a `:` before a space or one of those, and may not hold `[`, `{` or `#`.
 fn flow_scalar(text: &str) -> Option<(Tree<'_>, &str)> {
-    if text.starts_with(['"', '\'']) {
+    if quote_first(text) {
         let (value, rest) = quoted(text)?;
         return Some((Tree::Text(value), rest));
     }
