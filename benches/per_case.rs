@@ -100,15 +100,18 @@ fn request_case_against_the_embedded_mock(bencher: Bencher) {
         .expect("a runtime");
     let fixture = Fixture::builtin();
     let variables = fixture.variables();
-    let (addr, serving) = runtime
-        .block_on(mock::server::bind(
-            "127.0.0.1:0".parse().expect("an address"),
+    let (listening, serving) = runtime
+        .block_on(mock::server::embedded(
             Arc::new(fixture),
             std::future::pending(),
         ))
-        .expect("the mock binds");
+        .expect("the mock listens");
     runtime.spawn(serving);
-    let target = Target::new(&format!("http://{addr}"), variables);
+    // Where a run's embedded mock listens, reached as a run reaches it.
+    let target = Target {
+        socket: listening.socket(),
+        ..Target::new(&listening.url(), variables)
+    };
     let client = HttpClient::new(Duration::from_secs(10), 1 << 20);
     let runner = Runner::new(contract, target, client);
     bencher.bench_local(|| runtime.block_on(runner.run(Arc::clone(&case))));

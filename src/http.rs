@@ -3,6 +3,7 @@
 //! ([`HttpClient::send`]); the proxy opens an answer, reads its body up to the cap, and passes
 //! a larger one on unread ([`HttpClient::open`], [`HttpClient::read_capped`]).
 
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -156,6 +157,9 @@ pub struct HttpClient {
     body_cap: usize,
     /// CA certificates trusted beside the system's (`--cacert`).
     extra_roots: Arc<Vec<reqwest::Certificate>>,
+    /// The Unix socket every connection goes to, whatever the URL's host (the embedded
+    /// mock's); `None`: the URL's host and port.
+    socket: Option<Arc<Path>>,
 }
 
 /// The underlying clients, each built when a request first needs it.
@@ -175,6 +179,17 @@ impl HttpClient {
             timeout,
             body_cap,
             extra_roots: Arc::default(),
+            socket: None,
+        }
+    }
+
+    /// The same client, its connections made to the Unix socket at `socket` (the embedded
+    /// mock's), whatever the URL's host: its own connections, none shared with this one's.
+    pub fn through(&self, socket: &Path) -> HttpClient {
+        HttpClient {
+            clients: Arc::default(),
+            socket: Some(Arc::from(socket)),
+            ..self.clone()
         }
     }
 
@@ -225,6 +240,9 @@ impl HttpClient {
             .timeout(self.timeout)
             .connect_timeout(self.timeout)
             .user_agent(concat!("sms-conformance/", env!("CARGO_PKG_VERSION")));
+        if let Some(socket) = &self.socket {
+            builder = builder.unix_socket(Arc::clone(socket));
+        }
         if tls {
             for root in self.extra_roots.iter() {
                 builder = builder.add_root_certificate(root.clone());

@@ -2,7 +2,6 @@
 //! redactor every secret the run starts with (tokens, the fixture's passphrases and
 //! passwords, a password in the URL, the IAM users' passwords and the tokens IAM issues).
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -47,8 +46,8 @@ pub(super) fn build(
     }
 }
 
-/// Starts the mock on an ephemeral loopback port of `runtime`, serving `fixture` (read from
-/// `file`, or the built-in one).
+/// Starts the mock on `runtime` (see [`mock::server::embedded`]), serving `fixture` (read
+/// from `file`, or the built-in one).
 pub(super) fn embedded(
     runtime: &tokio::runtime::Runtime,
     fixture: Fixture,
@@ -57,16 +56,17 @@ pub(super) fn embedded(
 ) -> Result<Target, Error> {
     redactor.learn_all(fixture.secrets());
     let variables = fixture.variables();
-    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let (addr, serving) = runtime
-        .block_on(mock::server::bind(
-            loopback,
+    let (listening, serving) = runtime
+        .block_on(mock::server::embedded(
             Arc::new(fixture),
             std::future::pending(),
         ))
         .map_err(|e| Error::start("start the embedded mock", e))?;
     runtime.spawn(serving);
-    Ok(Target::embedded(&format!("http://{addr}"), variables, file))
+    Ok(Target {
+        socket: listening.socket(),
+        ..Target::embedded(&listening.url(), variables, file)
+    })
 }
 
 /// The mock at `url`, serving `fixture` (read from `file`, or the built-in one).

@@ -42,7 +42,7 @@ use hyper::service::Service;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream, UnixListener, UnixStream};
 use tokio::sync::{Semaphore, watch};
 
 pub use signals::Signals;
@@ -104,6 +104,34 @@ pub trait Handler: Clone + Send + Sync + 'static {
     /// `Connection: close`): the gateway's throttling answer, for the mock and the proxy
     /// alike.
     fn refusal(&self, message: &str) -> Response<Full<Bytes>>;
+}
+
+/// A socket the host accepts connections on: TCP, or a Unix socket (the embedded mock's).
+pub trait Listener: Send + 'static {
+    /// A connection accepted.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// The next connection, ready to serve.
+    fn next(&self) -> impl Future<Output = std::io::Result<Self::Stream>> + Send;
+}
+
+impl Listener for TcpListener {
+    type Stream = TcpStream;
+
+    async fn next(&self) -> std::io::Result<TcpStream> {
+        let (stream, _) = self.accept().await?;
+        // Answers are small and whole: none waits for the one before to be acknowledged.
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
+    }
+}
+
+impl Listener for UnixListener {
+    type Stream = UnixStream;
+
+    async fn next(&self) -> std::io::Result<UnixStream> {
+        Ok(self.accept().await?.0)
+    }
 }
 
 /// A listening socket on `addr` (address reuse on, so that a restart does not wait for old
@@ -184,7 +212,7 @@ impl<H: Handler> Host<H> {
     /// memory of bursts of connections back to the system once they have gone.
     pub async fn accept_until<T>(
         self: &Arc<Self>,
-        listener: TcpListener,
+        listener: impl Listener,
         stop: impl Future<Output = T>,
     ) -> T {
         let _trimming = AbortOnDrop(tokio::spawn(trim::after_bursts(Arc::clone(&self.slots))));
@@ -196,10 +224,10 @@ impl<H: Handler> Host<H> {
                     let _ = self.stopping.send(true);
                     return value;
                 }
-                accepted = listener.accept() => accepted,
+                accepted = listener.next() => accepted,
             };
             match accepted {
-                Ok((stream, _)) => self.take(stream),
+                Ok(stream) => self.take(stream),
                 // The client gave up before the accept: nothing to do.
                 Err(e) if is_connection_error(&e) => {}
                 // Out of descriptors or memory: let connections end before trying again.
@@ -222,7 +250,10 @@ impl<H: Handler> Host<H> {
     }
 
     /// Serves `stream`, refuses it, or closes it, by the connections already open.
-    fn take(self: &Arc<Self>, stream: TcpStream) {
+    fn take<S>(self: &Arc<Self>, stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         if let Ok(permit) = Arc::clone(&self.slots.permits).try_acquire_owned() {
             self.slots
                 .peak
@@ -251,8 +282,10 @@ impl<H: Handler> Host<H> {
         }
     }
 
-    async fn serve(&self, stream: TcpStream) {
-        let _ = stream.set_nodelay(true);
+    async fn serve<S>(&self, stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let (io, service) = self.connection(stream);
         let connection = self.http.serve_connection(io, service);
         let mut connection = std::pin::pin!(connection);

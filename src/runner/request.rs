@@ -26,6 +26,9 @@ pub struct Target {
     pub variables: Variables,
     /// What it is.
     pub kind: TargetKind,
+    /// The Unix socket every request goes to, whatever the URL's host (the embedded
+    /// mock's); `None`: the URL's host and port.
+    pub socket: Option<PathBuf>,
 }
 
 /// What a target is, as a run's first line and its reports name it.
@@ -71,6 +74,7 @@ impl Target {
             base_url: base_url.trim_end_matches('/').to_owned(),
             variables,
             kind: TargetKind::Live,
+            socket: None,
         }
     }
 

@@ -54,9 +54,13 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner of `target`, judging by `contract`, sending through `client`, with no rate
-    /// limit and no retry.
+    /// A runner of `target`, judging by `contract`, sending through `client` (through the
+    /// target's socket, if it has one), with no rate limit and no retry.
     pub fn new(contract: Arc<Contract>, target: Target, client: HttpClient) -> Runner {
+        let client = match &target.socket {
+            Some(socket) => client.through(socket),
+            None => client,
+        };
         let token = target
             .variables
             .get(Variable::Token)

@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::binary::{builtin_env, run, run_data};
@@ -126,28 +127,31 @@ async fn a_report_path_that_cannot_be_written_stops_the_run_before_any_request()
     assert_eq!(server.received_requests().await.unwrap().len(), 0);
 }
 
+/// A proxy that records the first line of what it is asked, and answers nothing useful; and
+/// its URL.
+async fn recording_proxy() -> (Arc<Mutex<Vec<String>>>, String) {
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = Arc::clone(&lines);
+    let url = hostile::raw_server(move |mut stream| {
+        let seen = Arc::clone(&seen);
+        async move {
+            let mut buffer = vec![0u8; 4096];
+            let n = tokio::io::AsyncReadExt::read(&mut stream, &mut buffer)
+                .await
+                .unwrap_or(0);
+            let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+            seen.lock()
+                .unwrap()
+                .push(text.lines().next().unwrap_or("").to_owned());
+        }
+    })
+    .await;
+    (lines, url)
+}
+
 #[tokio::test]
 async fn requests_go_through_the_proxy_the_environment_names_unless_no_proxy_says_otherwise() {
-    // A proxy that records the first line of what it is asked, and answers nothing useful.
-    let (lines, proxy) = {
-        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-        let seen = std::sync::Arc::clone(&lines);
-        let url = hostile::raw_server(move |mut stream| {
-            let seen = std::sync::Arc::clone(&seen);
-            async move {
-                let mut buffer = vec![0u8; 4096];
-                let n = tokio::io::AsyncReadExt::read(&mut stream, &mut buffer)
-                    .await
-                    .unwrap_or(0);
-                let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
-                seen.lock()
-                    .unwrap()
-                    .push(text.lines().next().unwrap_or("").to_owned());
-            }
-        })
-        .await;
-        (lines, url)
-    };
+    let (lines, proxy) = recording_proxy().await;
     let mut env = builtin_env();
     env.push(("HTTPS_PROXY", proxy.clone()));
     let target = "https://sms.example.invalid";
@@ -227,4 +231,16 @@ async fn format_json_notes_come_after_the_events_in_a_merged_stream() {
         matches!((last_event, note), (Some(event), Some(note)) if note > event),
         "{merged}"
     );
+}
+
+/// The embedded mock is the run's own, reached on its own socket: a proxy the environment
+/// names never sees its requests (they once went to the proxy, and the run failed).
+#[tokio::test]
+async fn an_embedded_run_never_goes_through_the_proxy_the_environment_names() {
+    let (lines, proxy) = recording_proxy().await;
+    let env = [("HTTP_PROXY", proxy.clone()), ("HTTPS_PROXY", proxy)];
+    let run = run_data(&["read/"], &env).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    run.assert_shows("test read/valid-call ... ok");
+    assert_eq!(*lines.lock().unwrap(), Vec::<String>::new());
 }

