@@ -108,10 +108,7 @@ fn request_case_against_the_embedded_mock(bencher: Bencher) {
         .expect("the mock listens");
     runtime.spawn(serving);
     // Where a run's embedded mock listens, reached as a run reaches it.
-    let target = Target {
-        socket: listening.socket(),
-        ..Target::new(&listening.url(), variables)
-    };
+    let target = Target::embedded(&listening.url(), listening.socket(), variables, None);
     let client = HttpClient::new(Duration::from_secs(10), 1 << 20);
     let runner = Runner::new(contract, target, client);
     bencher.bench_local(|| runtime.block_on(runner.run(Arc::clone(&case))));

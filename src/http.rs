@@ -157,9 +157,21 @@ pub struct HttpClient {
     body_cap: usize,
     /// CA certificates trusted beside the system's (`--cacert`).
     extra_roots: Arc<Vec<reqwest::Certificate>>,
-    /// The Unix socket every connection goes to, whatever the URL's host (the embedded
-    /// mock's); `None`: the URL's host and port.
-    socket: Option<Arc<Path>>,
+    /// Where its connections go: as the URL and the proxy variables say, or straight to a
+    /// host of the run's own.
+    route: Route,
+}
+
+/// Where a client's connections go.
+#[derive(Debug, Clone, Default)]
+enum Route {
+    /// To the URL's host and port, through the proxy the environment names, if any.
+    #[default]
+    AsNamed,
+    /// To the URL's host and port, never through a proxy.
+    Direct,
+    /// To this Unix socket, whatever the URL's host.
+    Socket(Arc<Path>),
 }
 
 /// The underlying clients, each built when a request first needs it.
@@ -179,16 +191,18 @@ impl HttpClient {
             timeout,
             body_cap,
             extra_roots: Arc::default(),
-            socket: None,
+            route: Route::AsNamed,
         }
     }
 
-    /// The same client, its connections made to the Unix socket at `socket` (the embedded
-    /// mock's), whatever the URL's host: its own connections, none shared with this one's.
-    pub fn through(&self, socket: &Path) -> HttpClient {
+    /// The same client, its connections made straight to a server of the run's own (the
+    /// embedded mock): to the Unix socket at `socket`, whatever the URL's host, or without
+    /// a socket to the URL's host; never through a proxy. Its connections are its own,
+    /// none shared with this one's.
+    pub fn direct(&self, socket: Option<&Path>) -> HttpClient {
         HttpClient {
             clients: Arc::default(),
-            socket: Some(Arc::from(socket)),
+            route: socket.map_or(Route::Direct, |socket| Route::Socket(Arc::from(socket))),
             ..self.clone()
         }
     }
@@ -240,8 +254,10 @@ impl HttpClient {
             .timeout(self.timeout)
             .connect_timeout(self.timeout)
             .user_agent(concat!("sms-conformance/", env!("CARGO_PKG_VERSION")));
-        if let Some(socket) = &self.socket {
-            builder = builder.unix_socket(Arc::clone(socket));
+        match &self.route {
+            Route::AsNamed => {}
+            Route::Direct => builder = builder.no_proxy(),
+            Route::Socket(socket) => builder = builder.no_proxy().unix_socket(Arc::clone(socket)),
         }
         if tls {
             for root in self.extra_roots.iter() {

@@ -117,8 +117,9 @@ fn request_expectation(
     })
 }
 
-/// Loads every `*.yaml` / `*.yml` file under `dir`, sorted by id. Every broken file is
-/// reported, not just the first, and a file the walk refuses does not hide the others'.
+/// Loads every `*.yaml` / `*.yml` file under `dir`, in the walk's order (each folder's
+/// entries by name). Every broken file is reported, not just the first, and a file the walk
+/// refuses does not hide the others'.
 pub fn load_dir(dir: &Path, known: &Known) -> Result<Vec<Arc<Case>>, Vec<FileError>> {
     load_selected(dir, known, &|_| true).cases
 }
@@ -132,11 +133,13 @@ pub struct Loaded {
 }
 
 /// Loads the case files under `dir` whose ids `select` takes, in order, while the walk goes
-/// on: a suite of more than [`FILES_PER_THREAD`] files is loaded on every core, the first
-/// files while the walk still lists the folders after them (100,000 files take about 85 ms
-/// to walk). Every broken file is reported, not just the first, and a file the walk refuses
+/// on: a suite of more than [`FILES_PER_THREAD`] files is loaded on more threads (one more
+/// for each further [`FILES_PER_THREAD`], up to a core each), the first files while the
+/// walk still lists the folders after them (100,000 files take about 85 ms to walk). Every broken file is reported, not just the first, and a file the walk refuses
 /// does not hide the others'.
 pub fn load_selected(dir: &Path, known: &Known, select: &dyn Fn(&str) -> bool) -> Loaded {
+    // Unbounded: a small suite, or one processor, is walked whole before the calling thread
+    // loads it, with no other thread to take the chunks meanwhile.
     let (send, receive) = mpsc::channel::<Vec<(usize, String, PathBuf)>>();
     let receive = Mutex::new(receive);
     // Each thread takes the next chunk not yet taken: a thread that starts late, or shares
@@ -172,9 +175,12 @@ pub fn load_selected(dir: &Path, known: &Known, select: &dyn Fn(&str) -> bool) -
                     // Nothing ends the receiving end before the walk does.
                     let _ = send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)));
                 }
-                if selected == FILES_PER_THREAD + 1 {
-                    let threads = crate::processors::processors();
-                    others.extend((1..threads).map(|_| scope.spawn(load)));
+                // One more thread for each further FILES_PER_THREAD files, up to a core each.
+                if selected % FILES_PER_THREAD == 1
+                    && selected > 1
+                    && others.len() + 1 < crate::processors::processors()
+                {
+                    others.push(scope.spawn(load));
                 }
             }
             ids.push(id);
@@ -212,8 +218,8 @@ pub fn load_selected(dir: &Path, known: &Known, select: &dyn Fn(&str) -> bool) -
     Loaded { ids, cases }
 }
 
-/// Gives every `*.yaml` / `*.yml` file under `dir` and its case id to `found`, in order of
-/// their ids, as the walk finds them; then gives errors for the files that cannot be case
+/// Gives every `*.yaml` / `*.yml` file under `dir` and its case id to `found`, in the walk's
+/// order (each folder's entries by name), as the walk finds them; then gives errors for the files that cannot be case
 /// files (or one when there is none): the files found can still be read, so that their own
 /// errors are reported too.
 fn each_case_file(dir: &Path, found: &mut dyn FnMut(String, PathBuf)) -> Vec<FileError> {

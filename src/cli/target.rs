@@ -63,10 +63,12 @@ pub(super) fn embedded(
         ))
         .map_err(|e| Error::start("start the embedded mock", e))?;
     runtime.spawn(serving);
-    Ok(Target {
-        socket: listening.socket(),
-        ..Target::embedded(&listening.url(), variables, file)
-    })
+    Ok(Target::embedded(
+        &listening.url(),
+        listening.socket(),
+        variables,
+        file,
+    ))
 }
 
 /// The mock at `url`, serving `fixture` (read from `file`, or the built-in one).

@@ -106,10 +106,15 @@ pub trait Handler: Clone + Send + Sync + 'static {
     fn refusal(&self, message: &str) -> Response<Full<Bytes>>;
 }
 
+/// A byte stream the host serves a connection on: TCP, Unix, TLS.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Stream for S {}
+
 /// A socket the host accepts connections on: TCP, or a Unix socket (the embedded mock's).
 pub trait Listener: Send + 'static {
     /// A connection accepted.
-    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    type Stream: Stream;
 
     /// The next connection, ready to serve.
     fn next(&self) -> impl Future<Output = std::io::Result<Self::Stream>> + Send;
@@ -238,10 +243,7 @@ impl<H: Handler> Host<H> {
 
     /// Serves one connection over any byte stream (TLS, say), with the limits' timeouts and
     /// head size, until the client or a timeout closes it.
-    pub async fn serve_io<I>(&self, io: I) -> std::io::Result<()>
-    where
-        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
+    pub async fn serve_io(&self, io: impl Stream) -> std::io::Result<()> {
         let (io, service) = self.connection(io);
         self.http
             .serve_connection(io, service)
@@ -250,10 +252,7 @@ impl<H: Handler> Host<H> {
     }
 
     /// Serves `stream`, refuses it, or closes it, by the connections already open.
-    fn take<S>(self: &Arc<Self>, stream: S)
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
+    fn take(self: &Arc<Self>, stream: impl Stream) {
         if let Ok(permit) = Arc::clone(&self.slots.permits).try_acquire_owned() {
             self.slots
                 .peak
@@ -282,10 +281,7 @@ impl<H: Handler> Host<H> {
         }
     }
 
-    async fn serve<S>(&self, stream: S)
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
+    async fn serve(&self, stream: impl Stream) {
         let (io, service) = self.connection(stream);
         let connection = self.http.serve_connection(io, service);
         let mut connection = std::pin::pin!(connection);

@@ -26,18 +26,18 @@ pub struct Target {
     pub variables: Variables,
     /// What it is.
     pub kind: TargetKind,
-    /// The Unix socket every request goes to, whatever the URL's host (the embedded
-    /// mock's); `None`: the URL's host and port.
-    pub socket: Option<PathBuf>,
 }
 
 /// What a target is, as a run's first line and its reports name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetKind {
-    /// The mock, started in this process.
+    /// The mock, started in this process: reached directly, never through a proxy.
     Embedded {
         /// Its fixture file; `None` for the built-in one.
         fixture: Option<PathBuf>,
+        /// The Unix socket it listens on, which every request goes to whatever the URL's
+        /// host; `None`: the URL's host and port.
+        socket: Option<PathBuf>,
     },
     /// A mock at a URL (`sms-conformance mock`), serving this fixture.
     Standalone {
@@ -74,15 +74,19 @@ impl Target {
             base_url: base_url.trim_end_matches('/').to_owned(),
             variables,
             kind: TargetKind::Live,
-            socket: None,
         }
     }
 
-    /// The embedded mock at `base_url`, serving the fixture in `fixture` (the built-in one
-    /// when `None`).
-    pub fn embedded(base_url: &str, variables: Variables, fixture: Option<PathBuf>) -> Target {
+    /// The embedded mock at `base_url`, or on `socket` (`base_url` then names no host to
+    /// reach), serving the fixture in `fixture` (the built-in one when `None`).
+    pub fn embedded(
+        base_url: &str,
+        socket: Option<PathBuf>,
+        variables: Variables,
+        fixture: Option<PathBuf>,
+    ) -> Target {
         Target {
-            kind: TargetKind::Embedded { fixture },
+            kind: TargetKind::Embedded { fixture, socket },
             ..Target::new(base_url, variables)
         }
     }
@@ -103,7 +107,7 @@ impl Target {
     /// `embedded mock (fixture FILE)` or `https://host (live)`.
     pub fn label(&self) -> String {
         match &self.kind {
-            TargetKind::Embedded { fixture } => {
+            TargetKind::Embedded { fixture, .. } => {
                 format!("embedded mock ({})", fixture_label(fixture))
             }
             TargetKind::Standalone { fixture } => {

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use super::check::{check, check_document};
 use super::polite::{Gate, Next, Politeness, retry_after};
-use super::request::Target;
+use super::request::{Target, TargetKind};
 use super::result::{Attempt, CaseResult, Exchange, GaveUp, Outcome, Problem, Throttled};
 use super::stop::Stop;
 use crate::case::{Case, CaseKind, Document, Expectation, RequestSpec};
@@ -54,12 +54,12 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner of `target`, judging by `contract`, sending through `client` (through the
-    /// target's socket, if it has one), with no rate limit and no retry.
+    /// A runner of `target`, judging by `contract`, sending through `client` (straight to
+    /// the embedded mock's socket, for it), with no rate limit and no retry.
     pub fn new(contract: Arc<Contract>, target: Target, client: HttpClient) -> Runner {
-        let client = match &target.socket {
-            Some(socket) => client.through(socket),
-            None => client,
+        let client = match &target.kind {
+            TargetKind::Embedded { socket, .. } => client.direct(socket.as_deref()),
+            TargetKind::Standalone { .. } | TargetKind::Live => client,
         };
         let token = target
             .variables

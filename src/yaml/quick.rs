@@ -789,8 +789,9 @@ fn flow(text: &str, depth: usize) -> Option<(Tree<'_>, &str)> {
                 if too_long(written) {
                     return None;
                 }
-                let colon = matches!(next.as_bytes(), [b':', b' ', ..]).then(|| &next[2..])?;
-                let (value, next) = flow_value(unspaced_start(colon), depth)?;
+                let after_colon =
+                    matches!(next.as_bytes(), [b':', b' ', ..]).then(|| &next[2..])?;
+                let (value, next) = flow_value(unspaced_start(after_colon), depth)?;
                 if key == SPANNED_MARKER {
                     return None;
                 }

@@ -5,11 +5,14 @@
 
 use crate::common;
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::binary::{builtin_env, run, run_data};
-use common::{faithful, hostile, stub, stub_with_delay};
+use common::{Harness, faithful, hostile, stub, stub_with_delay};
+use sms_conformance::mock::{self, Fixture};
+use sms_conformance::{Outcome, Target};
 
 #[tokio::test]
 async fn version_is_printed_with_either_flag() {
@@ -243,4 +246,72 @@ async fn an_embedded_run_never_goes_through_the_proxy_the_environment_names() {
     assert_eq!(run.code, 0, "{}", run.all());
     run.assert_shows("test read/valid-call ... ok");
     assert_eq!(*lines.lock().unwrap(), Vec::<String>::new());
+}
+
+/// The embedded mock on a loopback port (where its socket cannot be had) is reached straight
+/// too. The proxy variables are read when a client is built, and setting them here would
+/// reach every test of this binary: the child below runs in a process of its own, with
+/// `HTTP_PROXY` naming the recording proxy.
+#[tokio::test]
+async fn the_embedded_mock_on_a_port_is_reached_without_the_proxy_the_environment_names() {
+    let (lines, proxy) = recording_proxy().await;
+    let child = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "conventions::embedded_mock_on_a_port_child",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("HTTP_PROXY", &proxy)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .await
+        .unwrap();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&child.stdout),
+        String::from_utf8_lossy(&child.stderr)
+    );
+    assert!(child.status.success(), "{out}");
+    assert!(out.contains("1 passed"), "the child ran: {out}");
+    // The live target's request, and nothing of the embedded one's.
+    let seen = lines.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].starts_with("GET http://127.0.0.1:"), "{seen:?}");
+}
+
+/// Run by the test above, with `HTTP_PROXY` set: the same case to the mock on a loopback
+/// port goes through the proxy as a live target's, and straight as the embedded mock's.
+#[test]
+#[ignore = "run by the_embedded_mock_on_a_port_is_reached_without_the_proxy_the_environment_names"]
+fn embedded_mock_on_a_port_child() {
+    assert!(
+        std::env::var_os("HTTP_PROXY").is_some(),
+        "run by its parent test, with HTTP_PROXY set"
+    );
+    let harness = Harness::new();
+    let fixture = Fixture::builtin();
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let (addr, serving) = harness
+        .runtime
+        .block_on(mock::server::bind(
+            loopback,
+            Arc::new(fixture.clone()),
+            std::future::pending(),
+        ))
+        .unwrap();
+    harness.runtime.spawn(serving);
+    let url = format!("http://{addr}");
+    let timeout = Duration::from_secs(5);
+    let live = Target::new(&url, fixture.variables());
+    let through_proxy = harness.run_on(live, "read/valid-call", timeout);
+    assert_ne!(
+        through_proxy.outcome,
+        Outcome::Passed,
+        "the proxy is in force"
+    );
+    let embedded = Target::embedded(&url, None, fixture.variables(), None);
+    let straight = harness.run_on(embedded, "read/valid-call", timeout);
+    assert_eq!(straight.outcome, Outcome::Passed, "{straight:?}");
 }

@@ -175,7 +175,7 @@ async fn connect(fixture: &Arc<Fixture>, socket: Socket) -> Box<dyn Stream> {
             match listening {
                 Listening::Socket(name) => Box::new(UnixStream::connect(name).await.unwrap()),
                 Listening::Port(addr) => {
-                    if cfg!(target_os = "linux") {
+                    if cfg!(any(target_os = "linux", target_os = "android")) {
                         panic!("on Linux the embedded mock listens on a Unix socket, not {addr}");
                     }
                     Box::new(TcpStream::connect(addr).await.unwrap())

@@ -326,12 +326,22 @@ impl Harness {
 
     /// Runs the case `id` against `url`, with the built-in fixture's variables.
     pub fn run(&self, url: &str, id: &str, timeout: Duration) -> CaseResult {
+        let target = Target::new(url, Fixture::builtin().variables());
+        self.run_on(target, id, timeout)
+    }
+
+    /// Runs the case `id` against `target`.
+    pub fn run_on(&self, target: Target, id: &str, timeout: Duration) -> CaseResult {
         let case = self
             .cases
             .iter()
             .find(|c| c.id == id)
             .unwrap_or_else(|| panic!("no case {id}"));
-        let runner = self.runner(url, timeout);
+        let runner = Runner::new(
+            Arc::clone(&self.contract),
+            target,
+            HttpClient::new(timeout, 1 << 20),
+        );
         self.runtime.block_on(runner.run(Arc::clone(case)))
     }
 
