@@ -163,10 +163,9 @@ pub struct HttpClient {
 }
 
 /// Where a client's connections go.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 enum Route {
     /// To the URL's host and port, through the proxy the environment names, if any.
-    #[default]
     AsNamed,
     /// To the URL's host and port, never through a proxy.
     Direct,

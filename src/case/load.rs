@@ -135,8 +135,9 @@ pub struct Loaded {
 /// Loads the case files under `dir` whose ids `select` takes, in order, while the walk goes
 /// on: a suite of more than [`FILES_PER_THREAD`] files is loaded on more threads (one more
 /// for each further [`FILES_PER_THREAD`], up to a core each), the first files while the
-/// walk still lists the folders after them (100,000 files take about 85 ms to walk). Every broken file is reported, not just the first, and a file the walk refuses
-/// does not hide the others'.
+/// walk still lists the folders after them (100,000 files take about 85 ms to walk). Every
+/// broken file is reported, not just the first, and a file the walk refuses does not hide
+/// the others'.
 pub fn load_selected(dir: &Path, known: &Known, select: &dyn Fn(&str) -> bool) -> Loaded {
     // Unbounded: a small suite, or one processor, is walked whole before the calling thread
     // loads it, with no other thread to take the chunks meanwhile.
@@ -219,9 +220,9 @@ pub fn load_selected(dir: &Path, known: &Known, select: &dyn Fn(&str) -> bool) -
 }
 
 /// Gives every `*.yaml` / `*.yml` file under `dir` and its case id to `found`, in the walk's
-/// order (each folder's entries by name), as the walk finds them; then gives errors for the files that cannot be case
-/// files (or one when there is none): the files found can still be read, so that their own
-/// errors are reported too.
+/// order (each folder's entries by name), as the walk finds them; then gives errors for the
+/// files that cannot be case files (or one when there is none): the files found can still
+/// be read, so that their own errors are reported too.
 fn each_case_file(dir: &Path, found: &mut dyn FnMut(String, PathBuf)) -> Vec<FileError> {
     let mut any = false;
     let mut misnamed = Vec::new();

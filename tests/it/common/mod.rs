@@ -326,8 +326,7 @@ impl Harness {
 
     /// Runs the case `id` against `url`, with the built-in fixture's variables.
     pub fn run(&self, url: &str, id: &str, timeout: Duration) -> CaseResult {
-        let target = Target::new(url, Fixture::builtin().variables());
-        self.run_on(target, id, timeout)
+        self.run_on(Harness::target(url), id, timeout)
     }
 
     /// Runs the case `id` against `target`.
@@ -337,17 +336,13 @@ impl Harness {
             .iter()
             .find(|c| c.id == id)
             .unwrap_or_else(|| panic!("no case {id}"));
-        let runner = Runner::new(
-            Arc::clone(&self.contract),
-            target,
-            HttpClient::new(timeout, 1 << 20),
-        );
+        let runner = self.runner(target, timeout);
         self.runtime.block_on(runner.run(Arc::clone(case)))
     }
 
     /// Runs every case against `url`; the results of those that did not pass.
     pub fn run_all(&self, url: &str) -> Vec<CaseResult> {
-        let runner = Arc::new(self.runner(url, Duration::from_secs(10)));
+        let runner = Arc::new(self.runner(Harness::target(url), Duration::from_secs(10)));
         let results = self.runtime.block_on(runner.run_all(&self.cases, 8));
         results
             .into_iter()
@@ -363,7 +358,7 @@ impl Harness {
         concurrency: usize,
         stop: &Stop,
     ) -> (Vec<String>, Vec<CaseResult>) {
-        let runner = Arc::new(self.runner(url, Duration::from_secs(10)));
+        let runner = Arc::new(self.runner(Harness::target(url), Duration::from_secs(10)));
         let mut came = Vec::new();
         let results =
             self.runtime
@@ -373,12 +368,17 @@ impl Harness {
         (came, results)
     }
 
-    fn runner(&self, url: &str, timeout: Duration) -> Runner {
+    fn runner(&self, target: Target, timeout: Duration) -> Runner {
         Runner::new(
             Arc::clone(&self.contract),
-            Target::new(url, Fixture::builtin().variables()),
+            target,
             HttpClient::new(timeout, 1 << 20),
         )
+    }
+
+    /// The target at `url` with the built-in fixture's variables.
+    fn target(url: &str) -> Target {
+        Target::new(url, Fixture::builtin().variables())
     }
 }
 
